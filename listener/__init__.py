@@ -1,0 +1,1 @@
+"""Sends queued SMS bubbles through a GSM modem: the long-running service next to the modem."""

@@ -1,0 +1,1 @@
+"""Imports, approves, plans and schedules SMS campaigns with human-looking send times."""

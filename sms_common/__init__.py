@@ -1,0 +1,1 @@
+"""Code shared by the scheduler CLI and the listener service: settings, logging, errors, the local cluster."""

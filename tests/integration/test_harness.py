@@ -1,0 +1,81 @@
+"""The harness itself: the cluster, pg_cron, the CLI-migrated template, isolated clones, pg_prove."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from sms_common.localdb import SUPABASE_DIR, LocalCluster
+from tests.conftest import TEMPLATE
+from tests.harness import PinnedClock, pg_prove
+
+
+def test_cluster_is_postgres_15_with_pg_cron_preloaded(cron_db_url: str) -> None:
+    with psycopg.connect(cron_db_url) as conn:
+        version = conn.execute("show server_version_num").fetchone()
+        preload = conn.execute("show shared_preload_libraries").fetchone()
+    assert version is not None and str(version[0]).startswith("15")
+    assert preload is not None and "pg_cron" in str(preload[0])
+
+
+def test_template_was_migrated_by_the_supabase_cli(pg_cluster: LocalCluster) -> None:
+    expected = sorted(p.name.split("_", 1)[0] for p in (SUPABASE_DIR / "migrations").glob("*.sql"))
+    assert expected, "there must be migrations to apply"
+    with pg_cluster.connect(TEMPLATE) as conn:
+        rows = conn.execute(
+            "select version from supabase_migrations.schema_migrations order by version"
+        ).fetchall()
+    assert [r[0] for r in rows] == expected
+
+
+def test_bootstrap_created_the_supabase_roles_and_publication(
+    conn: psycopg.Connection[tuple[object, ...]],
+) -> None:
+    roles = {r[0] for r in conn.execute("select rolname from pg_roles").fetchall()}
+    assert {"anon", "authenticated", "service_role", "authenticator"} <= roles
+    assert conn.execute("select 1 from pg_publication where pubname = 'supabase_realtime'").fetchone() == (1,)
+    assert conn.execute("select 1 from pg_namespace where nspname = 'extensions'").fetchone() == (1,)
+
+
+def test_each_test_gets_its_own_clone(db_url: str, pg_cluster: LocalCluster) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("create table harness_probe (x int)")
+    other = "harness_isolation_check"
+    pg_cluster.create_database(other, template=TEMPLATE)
+    try:
+        with pg_cluster.connect(other) as conn:
+            assert conn.execute("select to_regclass('public.harness_probe')").fetchone() == (None,)
+        with pg_cluster.connect(TEMPLATE) as conn:
+            assert conn.execute("select to_regclass('public.harness_probe')").fetchone() == (None,)
+    finally:
+        pg_cluster.drop_database(other)
+
+
+def test_pg_prove_runs_pgtap_and_reports_failures(cron_db_url: str, tmp_path: Path) -> None:
+    passing = tmp_path / "passing.test.sql"
+    passing.write_text(
+        "begin;\ncreate extension if not exists pgtap with schema extensions;\nset local search_path = public, extensions;\n"
+        "select plan(1);\nselect ok(true, 'true is true');\nselect * from finish();\nrollback;\n"
+    )
+    failing = tmp_path / "failing.test.sql"
+    failing.write_text(passing.read_text().replace("ok(true", "ok(false"))
+    good = pg_prove(cron_db_url, passing)
+    bad = pg_prove(cron_db_url, failing)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert bad.returncode != 0 and "Failed 1/1" in bad.stdout + bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("moment", "pacific_hour"),
+    [("2025-03-09T10:00:00", 10), ("2025-11-02T01:30:00-08:00", 1), ("2025-07-01T09:00:00+00:00", 2)],
+)
+def test_pinned_clock_reads_naive_times_as_pacific(moment: str, pacific_hour: int) -> None:
+    clock = PinnedClock()
+    clock.set(moment)
+    assert clock.at.utcoffset() is not None and clock.at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert clock.pacific.hour == pacific_hour
+    before = clock.at
+    clock.advance(minutes=90)
+    assert (clock.at - before).total_seconds() == 5400
