@@ -303,21 +303,21 @@ def throwaway_cluster(*, durable: bool = False) -> Iterator[LocalCluster]:
 
 # -- `make db` / `make db-stop` ------------------------------------------------------------------
 
-DEV_HOME = REPO_ROOT / ".local" / "db"
 DEV_DATABASE = CRON_DATABASE
 DEV_FIRST_PORT = 55432
 
 
 def dev_cluster() -> LocalCluster:
-    """The development cluster of `make db`: its port is chosen once and remembered."""
-    port_file = DEV_HOME / "port"
+    """The development cluster of `make db` (under .local/db, or $SMS_LOCAL_DB_HOME): port chosen once, remembered."""
+    home = Path(os.environ.get("SMS_LOCAL_DB_HOME", str(REPO_ROOT / ".local" / "db")))
+    port_file = home / "port"
     if port_file.exists():
         port = int(port_file.read_text().strip())
     else:
         port = free_port(DEV_FIRST_PORT)
-        DEV_HOME.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
         port_file.write_text(f"{port}\n")
-    return LocalCluster(datadir=DEV_HOME / "pgdata", port=port)
+    return LocalCluster(datadir=home / "pgdata", port=port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
