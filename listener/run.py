@@ -1,0 +1,178 @@
+"""`sms-listener run`: the long-running sender next to the modem.
+
+Chooses the transport from the environment (Postgres mode when DATABASE_URL is set, Supabase mode when
+only SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are; --mode overrides), opens the modem, and runs
+`listener.service.ListenerService` until SIGTERM/SIGINT (exit 0 after the SMS in flight is recorded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import signal
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from listener.cli import app
+from listener.connector import Connector, ConnectorAuthError, PollOnlyWakeSource, WakeSource
+from listener.service import Clock, ListenerService, ServiceConfig, ShiftedClock, SmsModem, database_clock
+from sms_common.errors import ConfigurationError, SmsSchedulerError
+from sms_common.logs import configure_logging, get_logger, redact_text
+from sms_common.settings import Settings, load_settings
+
+log = get_logger(__name__)
+
+
+class Mode(enum.StrEnum):
+    postgres = "postgres"
+    supabase = "supabase"
+
+
+@dataclass(frozen=True)
+class Transport:
+    mode: Mode
+    connector: Connector
+    wake_source: WakeSource
+
+
+def choose_mode(settings: Settings, requested: Mode | None) -> Mode:
+    """Postgres mode when DATABASE_URL is set, Supabase mode when only SUPABASE_URL + key are."""
+    has_supabase = bool(settings.supabase_url and settings.supabase_service_role_key)
+    if requested is Mode.postgres or (requested is None and settings.database_url):
+        if not settings.database_url:
+            raise ConfigurationError(
+                "--mode postgres needs DATABASE_URL (postgresql://user:pass@host:5432/db)"
+            )
+        return Mode.postgres
+    if requested is Mode.supabase or (requested is None and has_supabase):
+        if not has_supabase:
+            raise ConfigurationError(
+                "--mode supabase needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (the service_role key)"
+            )
+        return Mode.supabase
+    raise ConfigurationError(
+        "no database configured: set DATABASE_URL (Postgres mode) or SUPABASE_URL and "
+        "SUPABASE_SERVICE_ROLE_KEY (Supabase mode)"
+    )
+
+
+def build_transport(settings: Settings, mode: Mode, *, poll_only: bool) -> Transport:
+    """The connector and wake-up source for one mode (imports only the chosen transport's libraries)."""
+    if mode is Mode.postgres:
+        from listener.pg_connector import NotifyWakeSource, PostgresConnector
+
+        dsn = settings.require_database_url()
+        pg_wake: WakeSource = PollOnlyWakeSource() if poll_only else NotifyWakeSource(dsn)
+        return Transport(mode, PostgresConnector(dsn), pg_wake)
+    from listener.supabase_connector import RealtimeWakeSource, SupabaseConnector
+
+    url = settings.supabase_url or ""
+    key = settings.supabase_service_role_key.get_secret_value() if settings.supabase_service_role_key else ""
+    sb_wake: WakeSource = PollOnlyWakeSource() if poll_only else RealtimeWakeSource(url, key)
+    return Transport(mode, SupabaseConnector(url, key), sb_wake)
+
+
+async def open_modem(settings: Settings) -> SmsModem:
+    """The resilient modem driver on MODEM_PORT (it re-opens a modem that stops answering)."""
+    from listener.modem.resilient import ResilientModem
+
+    pin = settings.modem_pin.get_secret_value() if settings.modem_pin else None
+    modem = ResilientModem(settings.modem_port, settings.modem_baud, mode=settings.modem_mode, pin=pin)
+    return modem
+
+
+async def serve(
+    settings: Settings,
+    transport: Transport,
+    config: ServiceConfig,
+    *,
+    clock: Clock = database_clock,
+) -> int:
+    modem = await open_modem(settings)
+    service = ListenerService(transport.connector, transport.wake_source, modem, config, clock=clock)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, service.request_stop, signal.Signals(signum).name)
+    try:
+        await service.run()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await modem.close()
+    return 0
+
+
+@app.command("run")
+def run_command(
+    mode: Annotated[
+        Mode | None,
+        typer.Option(
+            help="postgres (DATABASE_URL) or supabase (SUPABASE_URL + service role key); default from the environment"
+        ),
+    ] = None,
+    poll_only: Annotated[
+        bool,
+        typer.Option("--poll-only", help="no LISTEN/Realtime: poll only (transaction poolers, no Realtime)"),
+    ] = False,
+    poll_interval: Annotated[
+        float | None,
+        typer.Option(min=0.05, help="safety-net poll interval in seconds (default POLL_INTERVAL)"),
+    ] = None,
+    worker_id: Annotated[
+        str | None, typer.Option(help="stable listener id (default WORKER_ID, else host:modem_port)")
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="one sweep, then exit")] = False,
+    until_idle: Annotated[
+        bool, typer.Option("--until-idle", help="exit when nothing is queued any more (demos, tests)")
+    ] = False,
+    at: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"],
+            help="pretend the clock starts at this moment (with offset) and runs on from there (demos, tests)",
+        ),
+    ] = None,
+) -> None:
+    """Send queued SMS bubbles through the modem until stopped (SIGTERM/SIGINT finish the SMS in flight)."""
+    try:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        chosen = choose_mode(settings, mode)
+        transport = build_transport(settings, chosen, poll_only=poll_only)
+    except ConfigurationError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    config = ServiceConfig(
+        worker_id=worker_id or settings.effective_worker_id,
+        poll_interval=poll_interval if poll_interval is not None else settings.poll_interval,
+        heartbeat_interval=settings.heartbeat_interval,
+        bubble_pause=settings.bubble_pause,
+        recipient_pause=settings.recipient_pause,
+        until_idle=until_idle,
+        once=once,
+    )
+    clock: Clock = ShiftedClock(at) if at is not None else database_clock
+    log.info(
+        "configured",
+        mode=chosen.value,
+        wake=transport.wake_source.name,
+        worker_id=config.worker_id,
+        modem_port=settings.modem_port,
+        poll_interval=config.poll_interval,
+    )
+    try:
+        code = asyncio.run(serve(settings, transport, config, clock=clock))
+    except ConnectorAuthError as exc:
+        log.error("credentials_refused", error=redact_text(str(exc)))
+        typer.echo(f"error: {redact_text(str(exc))}", err=True)
+        raise typer.Exit(2) from exc
+    except SmsSchedulerError as exc:
+        log.error("listener_failed", error=redact_text(str(exc)))
+        typer.echo(f"error: {redact_text(str(exc))}", err=True)
+        raise typer.Exit(1) from exc
+    sys.stdout.flush()
+    raise typer.Exit(code)
