@@ -1,0 +1,99 @@
+"""`python -m listener simulate-modem`: a modem on a pseudo-terminal for demos and end-to-end tests.
+
+Prints the device path as the first line of stdout (point MODEM_PORT at it), then the SMS it
+"sent" as JSON lines (to stdout or --record FILE), until SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from listener.cli import app
+from listener.modem.simulator import (
+    PROFILES,
+    SCRIPT_HELP,
+    Faults,
+    ModemSimulator,
+    ScriptStep,
+    SimulatorError,
+    parse_script,
+    run_script,
+)
+
+
+@app.command(
+    "simulate-modem", help=f"Simulate a GSM modem on a pseudo-terminal.\n\nScript format:\n\n{SCRIPT_HELP}"
+)
+def simulate_modem(
+    link: Annotated[
+        Path | None,
+        typer.Option(help="stable device path (a symlink the simulator owns); default: a temp path"),
+    ] = None,
+    record: Annotated[str, typer.Option(help="where to write sent SMS as JSON lines; '-' is stdout")] = "-",
+    profile: Annotated[str, typer.Option(help=f"modem model quirks: {', '.join(PROFILES)}")] = "generic",
+    pin: Annotated[str | None, typer.Option(help="the SIM asks for this PIN")] = None,
+    delay: Annotated[float, typer.Option(help="seconds before every answer")] = 0.0,
+    cms_error: Annotated[int | None, typer.Option(help="answer sends with +CMS ERROR: <code>")] = None,
+    cms_error_count: Annotated[int, typer.Option(help="how many sends get --cms-error")] = 1,
+    silent: Annotated[bool, typer.Option(help="answer nothing at all")] = False,
+    silent_after_body: Annotated[bool, typer.Option(help="take SMS bodies, never answer them")] = False,
+    unsolicited: Annotated[
+        list[str] | None, typer.Option(help="unsolicited line written before every answer (repeatable)")
+    ] = None,
+    creg: Annotated[int, typer.Option(help="+CREG registration state")] = 1,
+    cereg: Annotated[int, typer.Option(help="+CEREG registration state")] = 1,
+    signal_quality: Annotated[int, typer.Option("--signal", help="+CSQ rssi (0..31, 99 unknown)")] = 21,
+    script: Annotated[Path | None, typer.Option(help="fault script (format below)")] = None,
+) -> None:
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--profile")
+    steps: list[ScriptStep] = []
+    if script is not None:
+        try:
+            steps = parse_script(script.read_text(encoding="utf-8"))
+        except (OSError, SimulatorError) as exc:
+            raise typer.BadParameter(str(exc), param_hint="--script") from exc
+    faults = Faults(
+        delay=delay,
+        cms_error_code=cms_error if cms_error is not None else 500,
+        cms_error_count=cms_error_count if cms_error is not None else 0,
+        silent=silent,
+        silent_after_body=silent_after_body,
+        unsolicited=tuple(unsolicited or ()),
+    )
+    with contextlib.ExitStack() as stack:
+        out: TextIO = (
+            sys.stdout if record == "-" else stack.enter_context(Path(record).open("a", encoding="utf-8"))
+        )
+        sim = ModemSimulator(
+            link=link,
+            profile=profile,
+            pin=pin,
+            creg=creg,
+            cereg=cereg,
+            signal=signal_quality,
+            record=out,
+            faults=faults,
+        )
+        asyncio.run(_serve(sim, steps))
+
+
+async def _serve(sim: ModemSimulator, steps: list[ScriptStep]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with sim:
+        print(sim.device_path, flush=True)
+        script = asyncio.create_task(run_script(sim, steps))
+        await stop.wait()
+        script.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await script

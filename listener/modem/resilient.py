@@ -1,0 +1,284 @@
+"""A modem that comes back: re-open and re-initialise with backoff when it stops answering or vanishes.
+
+USB modems hang after hours, re-enumerate after a firmware hiccup, or get unplugged. `ResilientModem`
+keeps one `Modem` open in a background task: it opens and initialises it (retrying with tenacity's
+exponential backoff), probes it with `AT` when idle, and starts over when the device disappears, a
+command misses its deadline, or the modem reports trouble. Callers never see a crash: while no modem
+is ready, `send_sms` and `health` raise ModemUnavailableError (nothing was sent), which tells the
+listener to pause sending; everything else keeps running.
+
+A SIM PIN that the SIM refused is forgotten at once and never retried (three wrong PINs lock it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
+
+from listener.modem.dialogue import UnsolicitedEvent
+from listener.modem.driver import Modem, ModemHealth, ModemTimeouts, SendResult, SmsMode, signal_word
+from listener.modem.errors import (
+    ModemError,
+    ModemNotRespondingError,
+    ModemUnavailableError,
+    SendOutcomeUnknownError,
+    SimPinError,
+)
+from sms_common.logs import get_logger
+
+log = get_logger(__name__)
+
+Opener = Callable[..., Awaitable[Modem]]
+
+
+class ResilientModem:
+    """Same API as Modem (`send_sms`, `health`, `close`, `events`), plus reconnection."""
+
+    def __init__(
+        self,
+        port: str,
+        baud: int = 115200,
+        *,
+        mode: SmsMode = "pdu",
+        pin: str | None = None,
+        timeouts: ModemTimeouts | None = None,
+        min_backoff: float = 1.0,
+        max_backoff: float = 60.0,
+        probe_interval: float = 60.0,
+        ready_timeout: float = 0.0,
+        opener: Opener | None = None,
+    ) -> None:
+        self.port = port
+        self.baud = baud
+        self.mode: SmsMode = mode
+        self._pin = pin
+        self.timeouts = timeouts or ModemTimeouts()
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.probe_interval = probe_interval
+        #: How long send_sms/health wait for a modem being (re)connected before raising.
+        self.ready_timeout = ready_timeout
+        self._opener: Opener = opener or Modem.open
+        #: Unsolicited codes of every modem this object opened, in one queue.
+        self.events: asyncio.Queue[UnsolicitedEvent] = asyncio.Queue(1000)
+        self.reconnects = 0
+        self.connects = 0
+        self._modem: Modem | None = None
+        self._ready = asyncio.Event()
+        self._kick = asyncio.Event()
+        self._op_lock = asyncio.Lock()
+        self._supervisor: asyncio.Task[None] | None = None
+        self._closing = False
+        self._last_error: str | None = None
+        self._last_error_at: datetime | None = None
+        self._last_health: ModemHealth | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background connector (idempotent; send_sms and health also start it)."""
+        if self._closing:
+            raise ModemUnavailableError(f"modem {self.port} is closed")
+        if self._supervisor is None or self._supervisor.done():
+            self._supervisor = asyncio.create_task(self._supervise(), name=f"modem-supervisor:{self.port}")
+
+    async def __aenter__(self) -> ResilientModem:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._closing = True
+        self._ready.clear()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
+        modem, self._modem = self._modem, None
+        if modem is not None:
+            await modem.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._ready.is_set() and self._modem is not None and self._modem.usable
+
+    async def wait_ready(self, within: float) -> bool:
+        """True once a modem is open and initialised (starting the connector if needed)."""
+        self.start()
+        try:
+            await asyncio.wait_for(self._ready.wait(), within)
+        except TimeoutError:
+            return False
+        return True
+
+    # -- the supervisor ----------------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        while not self._closing:
+            modem = await self._connect_with_backoff()
+            self._modem = modem
+            self._kick.clear()
+            self._ready.set()
+            self.connects += 1
+            if self.connects > 1:
+                self.reconnects += 1
+            log.info("modem_ready", port=self.port, connects=self.connects)
+            await self._watch(modem)
+            self._ready.clear()
+            self._modem = None
+            self._last_health = modem.snapshot()
+            self._note_error(modem.broken_reason or "modem reset")
+            log.warning("modem_lost", port=self.port, reason=self._last_error)
+            await modem.close()
+
+    async def _connect_with_backoff(self) -> Modem:
+        retrying = AsyncRetrying(
+            wait=wait_exponential(multiplier=self.min_backoff, max=self.max_backoff),
+            retry=retry_if_exception_type((ModemError, OSError)),
+            before_sleep=self._before_sleep,
+            reraise=True,
+        )
+        modem: Modem | None = None
+        async for attempt in retrying:
+            with attempt:
+                modem = await self._open_once()
+        assert modem is not None
+        return modem
+
+    def _before_sleep(self, state: RetryCallState) -> None:
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.warning(
+            "modem_reconnecting",
+            port=self.port,
+            attempt=state.attempt_number,
+            retry_in=round(delay, 1),
+            error=self._last_error,
+        )
+
+    async def _open_once(self) -> Modem:
+        try:
+            modem = await self._opener(
+                self.port,
+                self.baud,
+                mode=self.mode,
+                pin=self._pin,
+                timeouts=self.timeouts,
+                events=self.events,
+            )
+        except (ModemError, OSError) as exc:
+            self._note_error(str(exc))
+            raise
+        try:
+            await modem.initialise()
+        except SimPinError as exc:
+            if exc.pin_rejected:
+                self._pin = None  # never try a refused PIN again
+            self._note_error(str(exc))
+            await modem.close()
+            raise
+        except (ModemError, OSError) as exc:
+            self._note_error(str(exc))
+            await modem.close()
+            raise
+        return modem
+
+    async def _watch(self, modem: Modem) -> None:
+        """Return when `modem` needs replacing: closed, kicked after a failure, or a failed probe."""
+        closed = asyncio.ensure_future(modem.dialogue.closed.wait())
+        kicked = asyncio.ensure_future(self._kick.wait())
+        try:
+            while modem.usable and not self._kick.is_set():
+                await asyncio.wait(
+                    {closed, kicked}, timeout=self.probe_interval, return_when=asyncio.FIRST_COMPLETED
+                )
+                if closed.done() or kicked.done() or not modem.usable:
+                    return
+                if self._op_lock.locked():
+                    continue  # busy sending: it is answering
+                async with self._op_lock:
+                    try:
+                        await modem.probe()
+                    except ModemError as exc:
+                        self._note_error(f"probe failed: {exc}")
+                        return
+        finally:
+            closed.cancel()
+            kicked.cancel()
+
+    def _note_error(self, text: str) -> None:
+        self._last_error = text
+        self._last_error_at = datetime.now(UTC)
+
+    # -- the API -----------------------------------------------------------------------------------
+
+    async def _ready_modem(self, what: str) -> Modem:
+        self.start()
+        if not self._ready.is_set() and self.ready_timeout > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), self.ready_timeout)
+        modem = self._modem
+        if not self._ready.is_set() or modem is None or not modem.usable:
+            raise ModemUnavailableError(
+                f"{what}: modem {self.port} is not connected ({self._last_error or 'connecting'})"
+            )
+        return modem
+
+    async def send_sms(self, number: str, text: str) -> SendResult:
+        modem = await self._ready_modem("AT+CMGS")
+        async with self._op_lock:
+            try:
+                return await modem.send_sms(number, text)
+            except (ModemUnavailableError, SendOutcomeUnknownError) as exc:
+                # Out of step, gone, or SIM/network trouble: start over with a fresh initialisation.
+                self._note_error(str(exc))
+                self._kick.set()
+                raise
+
+    async def health(self) -> ModemHealth:
+        """A fresh snapshot; raises ModemUnavailableError while no modem is connected."""
+        modem = await self._ready_modem("health")
+        async with self._op_lock:
+            try:
+                health = await modem.health()
+            except ModemNotRespondingError as exc:
+                self._note_error(str(exc))
+                self._kick.set()
+                raise
+        self._last_health = health
+        return replace(health, reconnects=self.reconnects)
+
+    def snapshot(self) -> ModemHealth:
+        """The last known state, without talking to the modem (never raises)."""
+        modem = self._modem
+        if modem is not None and self.connected:
+            return replace(modem.snapshot(), reconnects=self.reconnects)
+        last = self._last_health
+        now = datetime.now(UTC)
+        return ModemHealth(
+            port=self.port,
+            connected=False,
+            initialised=False,
+            registered=None,
+            registration="unknown",
+            signal=None,
+            signal_dbm=None,
+            signal_word=signal_word(None),
+            operator=last.operator if last else None,
+            sim=last.sim if last else None,
+            mode=self.mode,
+            last_error=self._last_error,
+            last_error_at=self._last_error_at,
+            last_send_at=last.last_send_at if last else None,
+            sent=last.sent if last else 0,
+            failed=last.failed if last else 0,
+            checked_at=now,
+            reconnects=self.reconnects,
+        )
