@@ -41,10 +41,13 @@ class LineFramer:
                 break
             raw = bytes(self._buffer[:cut])
             del self._buffer[: cut + 1]
+            if _starts_with_prompt(raw):
+                # `> ` followed by the echo of the body (echo still on): the prompt, then a line.
+                self._on_prompt()
+                raw = raw[2:]
             self._emit(raw)
-        pending = self._buffer.strip()
-        if pending == b">":
-            self._buffer.clear()
+        if self._buffer == b">" or _starts_with_prompt(bytes(self._buffer)):
+            del self._buffer[:2]
             self._on_prompt()
         elif len(self._buffer) > MAX_LINE:
             raw = bytes(self._buffer)
@@ -58,6 +61,10 @@ class LineFramer:
 
     def reset(self) -> None:
         self._buffer.clear()
+
+
+def _starts_with_prompt(raw: bytes) -> bool:
+    return raw == b">" or raw.startswith(b"> ")
 
 
 def _first_terminator(buffer: bytearray) -> int:

@@ -85,6 +85,8 @@ class Faults:
     #: Answer the next `cms_error_count` submitted bodies with +CMS ERROR: cms_error_code.
     cms_error_code: int = 500
     cms_error_count: int = 0
+    #: ... after letting this many bodies through first (e.g. 1: the second part of a long SMS fails).
+    cms_error_after: int = 0
     #: Answer nothing at all.
     silent: bool = False
     #: Take the body, then answer nothing (the SMS may or may not have gone out).
@@ -221,9 +223,11 @@ class ModemSimulator:
 
     # -- fault helpers -----------------------------------------------------------------------------
 
-    def fail_next_sends(self, code: int, count: int = 1) -> None:
+    def fail_next_sends(self, code: int, count: int = 1, *, after: int = 0) -> None:
+        """Answer `count` submitted bodies with +CMS ERROR: `code`, after letting `after` through."""
         self.faults.cms_error_code = code
         self.faults.cms_error_count = count
+        self.faults.cms_error_after = after
 
     def flood(self, line: str, interval: float) -> asyncio.Task[None]:
         """Write `line` as an unsolicited code every `interval` seconds until the task is cancelled."""
@@ -479,7 +483,9 @@ class ModemSimulator:
             self._body_for = None
 
     async def _body(self, kind: str, arg: str, body: str) -> None:
-        if self.faults.cms_error_count > 0:
+        if self.faults.cms_error_count > 0 and self.faults.cms_error_after > 0:
+            self.faults.cms_error_after -= 1
+        elif self.faults.cms_error_count > 0:
             self.faults.cms_error_count -= 1
             await self._answer(self._cms(self.faults.cms_error_code))
             return
@@ -547,7 +553,9 @@ class ModemSimulator:
 SCRIPT_HELP = """\
 One action per line, optionally prefixed with `at <seconds>` (time since start); `#` starts a comment.
   delay <seconds>                 answer every command after this many seconds (0: at once)
-  cms-error <code> [<count>]      answer the next <count> (default 1) sends with +CMS ERROR: <code>
+  cms-error <code> [<count>] [<after>]
+                                  answer <count> (default 1) sends with +CMS ERROR: <code>,
+                                  after letting <after> (default 0) sends through
   silent | resume                 stop / resume answering anything
   silent-after-body on|off        take SMS bodies but never answer them
   unsolicited <line>...           write these lines before every answer and prompt (none: stop)
@@ -597,7 +605,7 @@ def parse_script(text: str) -> list[ScriptStep]:
 
 _ARITY = {
     "delay": (1, 1),
-    "cms-error": (1, 2),
+    "cms-error": (1, 3),
     "silent": (0, 0),
     "resume": (0, 0),
     "silent-after-body": (1, 1),
@@ -619,7 +627,7 @@ def _check_step(step: ScriptStep) -> None:
     low, high = _ARITY[step.action]
     if not low <= len(step.args) <= high:
         raise SimulatorError(f"{where}: {step.action} takes {low}..{high} arguments, got {len(step.args)}")
-    numeric = {"delay": 1, "cms-error": 2, "registration": 2, "signal": 1, "unplug": 1}
+    numeric = {"delay": 1, "cms-error": 3, "registration": 2, "signal": 1, "unplug": 1}
     for arg in step.args[: numeric.get(step.action, 0)]:
         try:
             float(arg)
@@ -637,7 +645,9 @@ async def apply_step(sim: ModemSimulator, step: ScriptStep, floods: list[asyncio
     if action == "delay":
         sim.faults.delay = float(args[0])
     elif action == "cms-error":
-        sim.fail_next_sends(int(args[0]), int(args[1]) if len(args) > 1 else 1)
+        sim.fail_next_sends(
+            int(args[0]), int(args[1]) if len(args) > 1 else 1, after=int(args[2]) if len(args) > 2 else 0
+        )
     elif action == "silent":
         sim.faults.silent = True
     elif action == "resume":
