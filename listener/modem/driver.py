@@ -224,8 +224,9 @@ class Modem:
 
         modem = cls(port, mode=mode, pin=pin, timeouts=timeouts, events=events)
         try:
+            # exclusive: a second process on the same modem would interleave its AT commands with ours.
             transport, _ = await serial_asyncio.create_serial_connection(
-                asyncio.get_running_loop(), lambda: modem.protocol, url=port, baudrate=baud
+                asyncio.get_running_loop(), lambda: modem.protocol, url=port, baudrate=baud, exclusive=True
             )
         except (OSError, serial.SerialException) as exc:
             raise ModemNotRespondingError(f"cannot open {port}: {exc}") from exc
@@ -367,7 +368,8 @@ class Modem:
                 info = info_for_final(exc.response.final)
                 if info.error_class is ErrorClass.TRANSIENT and info.code in (14, 314, 515):
                     state = "BUSY"
-                elif info.kind == "ERROR" and info.error_class is not ErrorClass.MODEM:
+                elif info.kind == "ERROR":
+                    # ERROR / COMMAND NOT SUPPORT without a code says nothing about the SIM.
                     log.warning("modem_cpin_unanswered", answer=exc.response.final)
                     self._sim = "unknown"
                     return  # some modems without SIM lock support refuse the query; sending will tell

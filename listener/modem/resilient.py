@@ -77,6 +77,9 @@ class ResilientModem:
         self._last_error: str | None = None
         self._last_error_at: datetime | None = None
         self._last_health: ModemHealth | None = None
+        #: Sends and failures of the modems already replaced (each Modem counts its own).
+        self._sent_before = 0
+        self._failed_before = 0
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -134,7 +137,9 @@ class ResilientModem:
             await self._watch(modem)
             self._ready.clear()
             self._modem = None
-            self._last_health = modem.snapshot()
+            self._last_health = self._totals(modem.snapshot())
+            self._sent_before += modem.snapshot().sent
+            self._failed_before += modem.snapshot().failed
             self._note_error(modem.broken_reason or "modem reset")
             log.warning("modem_lost", port=self.port, reason=self._last_error)
             await modem.close()
@@ -252,14 +257,22 @@ class ResilientModem:
                 self._note_error(str(exc))
                 self._kick.set()
                 raise
-        self._last_health = health
-        return replace(health, reconnects=self.reconnects)
+        self._last_health = self._totals(health)
+        return self._last_health
+
+    def _totals(self, health: ModemHealth) -> ModemHealth:
+        return replace(
+            health,
+            sent=health.sent + self._sent_before,
+            failed=health.failed + self._failed_before,
+            reconnects=self.reconnects,
+        )
 
     def snapshot(self) -> ModemHealth:
         """The last known state, without talking to the modem (never raises)."""
         modem = self._modem
         if modem is not None and self.connected:
-            return replace(modem.snapshot(), reconnects=self.reconnects)
+            return self._totals(modem.snapshot())
         last = self._last_health
         now = datetime.now(UTC)
         return ModemHealth(
@@ -277,8 +290,8 @@ class ResilientModem:
             last_error=self._last_error,
             last_error_at=self._last_error_at,
             last_send_at=last.last_send_at if last else None,
-            sent=last.sent if last else 0,
-            failed=last.failed if last else 0,
+            sent=self._sent_before,
+            failed=self._failed_before,
             checked_at=now,
             reconnects=self.reconnects,
         )

@@ -132,6 +132,8 @@ class ModemSimulator:
         self.sent: list[SentMessage] = []
         #: Every command line received (a PIN shows as ****), for assertions.
         self.commands: list[str] = []
+        #: Commands this firmware does not know (answered ERROR, or COMMAND NOT SUPPORT on Huawei).
+        self.unsupported: set[str] = set()
         self.plugged = False
         self._echo = True
         self._cmee = 0
@@ -375,6 +377,9 @@ class ModemSimulator:
     async def _command(self, line: str) -> None:
         upper = line.upper()
         self.commands.append('AT+CPIN="****"' if upper.startswith("AT+CPIN=") else line)
+        if upper in self.unsupported:
+            await self._answer(self._unknown())
+            return
         handler = self._handlers().get(upper)
         if handler is not None:
             await handler()

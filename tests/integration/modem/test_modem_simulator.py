@@ -273,3 +273,18 @@ async def test_device_disappearing(sim: ModemSimulator, open_modem: OpenModem) -
         await asyncio.wait_for(modem.send_sms(NUMBER, "gone"), 5.0)
     assert not modem.usable
     assert sim.sent == []
+
+
+async def test_a_second_opener_is_refused(sim: ModemSimulator, open_modem: OpenModem) -> None:
+    await ready(sim, open_modem)
+    with pytest.raises(ModemUnavailableError, match="cannot open"):
+        await open_modem(sim)  # another listener on the same modem would interleave commands
+
+
+async def test_cpin_query_refused_without_a_code_is_not_fatal(
+    sim: ModemSimulator, open_modem: OpenModem
+) -> None:
+    sim.profile = "huawei"
+    sim.unsupported.add("AT+CPIN?")  # a firmware without it answers COMMAND NOT SUPPORT
+    modem = await ready(sim, open_modem)
+    assert modem.snapshot().sim == "unknown"
