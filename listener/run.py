@@ -76,12 +76,16 @@ def build_transport(settings: Settings, mode: Mode, *, poll_only: bool) -> Trans
     return Transport(mode, SupabaseConnector(url, key), sb_wake)
 
 
-async def open_modem(settings: Settings) -> SmsModem:
-    """The resilient modem driver on MODEM_PORT (it re-opens a modem that stops answering)."""
+async def open_modem(settings: Settings, *, ready_within: float = 30.0) -> SmsModem:
+    """The resilient modem driver on MODEM_PORT: it (re)opens and initialises the modem in the
+    background with backoff. Waits up to `ready_within` seconds for it; a modem that is not there yet
+    only pauses sending (the service probes it), so the listener starts anyway."""
     from listener.modem.resilient import ResilientModem
 
     pin = settings.modem_pin.get_secret_value() if settings.modem_pin else None
     modem = ResilientModem(settings.modem_port, settings.modem_baud, mode=settings.modem_mode, pin=pin)
+    if not await modem.wait_ready(ready_within):
+        log.warning("modem_not_ready", port=settings.modem_port, waited_s=ready_within)
     return modem
 
 

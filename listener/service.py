@@ -106,6 +106,8 @@ class ServiceConfig:
     once: bool = False
     max_backoff: float = 30.0
     modem_timeout: float = 15.0
+    #: Longest pause between two probes of an unavailable modem.
+    modem_probe_max: float = 2.0
     #: How long a stopping listener keeps trying to record the outcome of the SMS it just sent.
     shutdown_grace: float = 60.0
     #: Never wait less than this between sweeps when next_bubble_due_at says "now" (avoids a hot loop).
@@ -418,9 +420,14 @@ class ListenerService:
                 async with self._modem_lock:
                     health = await asyncio.wait_for(self.modem.health(), timeout=self.config.modem_timeout)
             except (ModemError, TimeoutError, OSError) as exc:
-                delay = min(self.config.max_backoff, 0.5 * 2 ** min(attempt, 10))
-                self._log.warning("reconnecting", part="modem", attempt=attempt, error=redact_text(str(exc)))
-                await self._sleep_unless_stopped(delay)
+                # Probing is cheap while the driver reconnects in the background (its own backoff).
+                if attempt & (attempt - 1) == 0:  # log attempts 1, 2, 4, 8, ...
+                    self._log.warning(
+                        "reconnecting", part="modem", attempt=attempt, error=redact_text(str(exc))
+                    )
+                await self._sleep_unless_stopped(
+                    min(self.config.modem_probe_max, 0.1 * 2 ** min(attempt, 10))
+                )
                 continue
             self._last_health = {**dict(health.as_dict()), "available": True}
             self.modem_available = True
@@ -529,7 +536,7 @@ class ListenerService:
 
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(DatabaseUnavailableError),
-            wait=wait_exponential_jitter(initial=0.2, max=self.config.max_backoff),
+            wait=wait_exponential_jitter(multiplier=0.2, max=self.config.max_backoff),
             stop=should_stop,
             before_sleep=before_sleep,
             sleep=sleep,

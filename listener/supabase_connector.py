@@ -243,6 +243,8 @@ class RealtimeWakeSource:
         #: Completed subscriptions (join replies) and postgres_changes events seen; tests read them.
         self.subscriptions = 0
         self.events = 0
+        #: True while a channel is joined (between SUBSCRIBED and the channel breaking).
+        self.subscribed = False
 
     async def run(self, wake: Wake) -> None:
         await supervise("realtime", lambda: self._session(wake), max_backoff=self._max_backoff)
@@ -265,10 +267,12 @@ class RealtimeWakeSource:
             nonlocal subscribed
             if state == RealtimeSubscribeStates.SUBSCRIBED:
                 subscribed = True
+                self.subscribed = True
                 self.subscriptions += 1
                 log.info("listening", part="realtime", subscriptions=self.subscriptions)
                 wake("subscribed")  # subscribed: sweep for whatever came in during the gap
             else:
+                self.subscribed = False
                 reason.append(f"{state.value}: {error}" if error else str(state.value))
                 broken.set()
 
@@ -303,12 +307,19 @@ class RealtimeWakeSource:
                 if not client.is_connected:
                     reason.append("websocket no longer connected")
                     break
+                # If a frame handler raised, the client's reader task is dead while the client still
+                # looks connected: events silently stop (supabase-py #1134). Treat that as broken too.
+                reader = getattr(client, "_listen_task", None)
+                if reader is None or reader.done():
+                    reason.append("Realtime reader task ended")
+                    break
                 try:
                     await asyncio.wait_for(broken.wait(), timeout=self._watchdog)
                 except TimeoutError:
                     continue
             raise SessionEnded(f"Realtime channel ended: {'; '.join(reason)}")
         finally:
+            self.subscribed = False
             for channel in list(client.channels.values()):
                 channel.rejoin_timer.reset()
             await client.close()

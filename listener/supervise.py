@@ -48,7 +48,7 @@ async def supervise(
         retrying = AsyncRetrying(
             # Exception only: a CancelledError (shutdown) must end the loop, not be retried.
             retry=retry_all(retry_if_exception_type(Exception), retry_if_not_exception_type(SessionEnded)),
-            wait=wait_exponential_jitter(initial=initial, max=max_backoff),
+            wait=wait_exponential_jitter(multiplier=initial, max=max_backoff),
             before_sleep=before_sleep,
         )
         try:

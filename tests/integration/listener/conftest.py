@@ -1,0 +1,127 @@
+"""Fixtures and helpers for the listener's end-to-end tests: a real database (harness), the modem
+simulator on a real pty opened through the real driver, and the listener service running in the
+test's event loop (or as a subprocess where a test needs to kill it)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+import pytest
+
+from listener.connector import Connector, WakeSource
+from listener.modem.resilient import ResilientModem
+from listener.modem.simulator import ModemSimulator
+from listener.service import ListenerService, ServiceConfig, ShiftedClock
+from tests.harness import PinnedClock
+
+Conn = psycopg.AsyncConnection[tuple[Any, ...]]
+
+
+@pytest.fixture
+async def simulator() -> AsyncIterator[ModemSimulator]:
+    async with ModemSimulator() as sim:
+        yield sim
+
+
+def resilient_modem(sim: ModemSimulator) -> ResilientModem:
+    """The real driver on the simulator's device path, reconnecting quickly (test timescale)."""
+    return ResilientModem(sim.device_path, mode="pdu", min_backoff=0.05, max_backoff=0.5, probe_interval=1.0)
+
+
+def quick_config(worker_id: str, **overrides: Any) -> ServiceConfig:
+    """No pauses, no polling to speak of (so a wake-up must come from NOTIFY/Realtime or a sweep)."""
+    values: dict[str, Any] = {
+        "worker_id": worker_id,
+        "poll_interval": 3600.0,
+        "heartbeat_interval": 3600.0,
+        "bubble_pause": 0.0,
+        "recipient_pause": 0.0,
+        "promotion_interval": 3600.0,
+        "max_backoff": 1.0,
+    }
+    values.update(overrides)
+    return ServiceConfig(**values)
+
+
+@asynccontextmanager
+async def running(
+    connector: Connector,
+    wake_source: WakeSource,
+    sim: ModemSimulator,
+    config: ServiceConfig,
+    clock: PinnedClock,
+) -> AsyncIterator[ListenerService]:
+    """Run a ListenerService until the block ends, then stop it as SIGTERM would and check it ended."""
+    modem = resilient_modem(sim)
+    assert await modem.wait_ready(10), "the driver could not initialise the simulated modem"
+    service = ListenerService(connector, wake_source, modem, config, clock=ShiftedClock(clock.at))
+    task = asyncio.create_task(service.run())
+    try:
+        yield service
+    finally:
+        service.request_stop("test over")
+        try:
+            await asyncio.wait_for(task, 30)
+        finally:
+            await modem.close()
+
+
+async def eventually(
+    condition: Callable[[], Awaitable[bool]] | Callable[[], bool], within: float, what: str
+) -> None:
+    """Wait until `condition` holds (polling every 50 ms), or fail naming what did not happen."""
+    deadline = time.monotonic() + within
+    while True:
+        result = condition()
+        if isinstance(result, Awaitable):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def queue_message(
+    conn: Conn, phone: str, bubbles: Sequence[str], *, campaign: str = "listener-test"
+) -> list[int]:
+    """One queued message as promotion leaves it: a scheduled_messages row and its bubbles."""
+    cur = await conn.execute(
+        """
+        insert into scheduled_messages (phone_number, customer_name, message_content, scheduled_for,
+                                        status, campaign_name, queued_at)
+        values (%s, 'Test Customer', %s, now(), 'queued', %s, now())
+        returning id
+        """,
+        (phone, " [BUBBLE] ".join(bubbles), campaign),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    ids: list[int] = []
+    for index, text in enumerate(bubbles, start=1):
+        cur = await conn.execute(
+            """
+            insert into messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content)
+            values (%s, %s, %s, %s, %s) returning id
+            """,
+            (row[0], index, len(bubbles), phone, text),
+        )
+        inserted = await cur.fetchone()
+        assert inserted is not None
+        ids.append(int(inserted[0]))
+    return ids
+
+
+async def statuses(conn: Conn, ids: Sequence[int]) -> dict[int, str]:
+    cur = await conn.execute("select id, status from messages where id = any(%s)", (list(ids),))
+    return {int(i): str(s) for i, s in await cur.fetchall()}
+
+
+async def all_have_status(conn: Conn, ids: Sequence[int], status: str) -> bool:
+    found = await statuses(conn, ids)
+    return len(found) == len(ids) and all(value == status for value in found.values())
