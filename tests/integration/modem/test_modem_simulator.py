@@ -266,13 +266,46 @@ async def test_not_registered(sim: ModemSimulator, open_modem: OpenModem) -> Non
         await modem.initialise()
 
 
-async def test_device_disappearing(sim: ModemSimulator, open_modem: OpenModem) -> None:
+async def test_device_disappearing_while_idle_is_noticed(sim: ModemSimulator, open_modem: OpenModem) -> None:
     modem = await ready(sim, open_modem)
     sim.unplug()
-    with pytest.raises(ModemUnavailableError):
-        await asyncio.wait_for(modem.send_sms(NUMBER, "gone"), 5.0)
+    await asyncio.wait_for(modem.dialogue.closed.wait(), 5.0)  # noticed without writing anything
     assert not modem.usable
+    with pytest.raises(ModemUnavailableError, match="needs re-opening"):
+        await modem.send_sms(NUMBER, "gone")
     assert sim.sent == []
+
+
+async def test_device_disappearing_during_a_send_before_the_body(
+    sim: ModemSimulator, open_modem: OpenModem
+) -> None:
+    modem = await ready(sim, open_modem)
+    sim.faults.delay = 0.5  # the prompt is late ...
+    send = asyncio.create_task(modem.send_sms(NUMBER, "gone"))
+    await asyncio.wait_for(until_command(sim, "AT+CMGS"), 5.0)
+    sim.unplug()  # ... and the stick vanishes before it comes: nothing was handed over
+    with pytest.raises(ModemUnavailableError):
+        await asyncio.wait_for(send, 5.0)
+    assert sim.sent == []
+
+
+async def test_device_disappearing_after_the_body_is_an_unknown_outcome(
+    sim: ModemSimulator, open_modem: OpenModem
+) -> None:
+    modem = await ready(sim, open_modem)
+    sim.faults.silent_after_body = True
+    send = asyncio.create_task(modem.send_sms(NUMBER, "in flight"))
+    await sim.wait_sent(1)  # the body reached the modem ...
+    sim.unplug()  # ... which vanished before answering
+    with pytest.raises(SendOutcomeUnknownError, match="may have been sent"):
+        await asyncio.wait_for(send, 5.0)
+
+
+async def until_command(sim: ModemSimulator, prefix: str) -> None:
+    while True:  # polled under the caller's deadline
+        if any(c.startswith(prefix) for c in sim.commands):
+            return
+        await asyncio.sleep(0.01)
 
 
 async def test_a_second_opener_is_refused(sim: ModemSimulator, open_modem: OpenModem) -> None:

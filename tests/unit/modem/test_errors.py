@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from listener.modem.errors import (
@@ -88,3 +90,13 @@ def test_send_errors_carry_code_text_and_cap() -> None:
     assert error.code == 38
     assert error.text == "+CMS ERROR: 38 (network out of order)"
     assert error.max_attempts == CAPPED_ATTEMPTS
+
+
+def test_the_documented_table_matches_the_code() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "modem.md").read_text(encoding="utf-8")
+    rows = {line for line in docs.splitlines() if line.startswith("| `+C")}
+    expected = {
+        f"| `+{info.kind} ERROR: {info.code}` | {info.meaning} | {info.error_class.value} | {info.max_attempts or ''} |"
+        for info in CODES.values()
+    }
+    assert rows == expected
