@@ -212,7 +212,14 @@ class Dialogue:
             return await self._await_final(pending, deadline, ModemNotRespondingError)
 
     async def command_with_body(
-        self, command: str, body: bytes, *, prompt_timeout: float, result_timeout: float, expect: str
+        self,
+        command: str,
+        body: bytes,
+        *,
+        prompt_timeout: float,
+        result_timeout: float,
+        expect: str,
+        label: str | None = None,
     ) -> Response:
         """AT+CMGS style: send `command`, wait for `> `, send `body` + Ctrl-Z, return the final answer.
 
@@ -220,7 +227,7 @@ class Dialogue:
         ModemNotRespondingError if no prompt comes (ESC is sent to cancel; body not sent). After the
         body is written, a missing answer raises ResultTimeoutError (the SMS may have gone out)."""
         async with self._lock:
-            pending = self._start(command, expect, ok_optional=False, label=None)
+            pending = self._start(command, expect, ok_optional=False, label=label)
             pending.prompt = asyncio.get_running_loop().create_future()
             self._write(command.encode("ascii") + b"\r")
             try:
@@ -238,7 +245,9 @@ class Dialogue:
                     )
                 if not pending.prompt.done():
                     self._write(ESC)
-                    raise ModemNotRespondingError(f"{command}: no '> ' prompt within {prompt_timeout:g} s")
+                    raise ModemNotRespondingError(
+                        f"{pending.label}: no '> ' prompt within {prompt_timeout:g} s"
+                    )
                 pending.prompt.result()  # re-raises a lost connection
                 if pending.future.done():  # the device went away right after the prompt
                     pending.future.result()

@@ -45,7 +45,7 @@ from listener.modem.errors import (
 )
 from listener.modem.pdu import build_submit, encode_address
 from listener.modem.protocol import ModemProtocol
-from sms_common.logs import get_logger
+from sms_common.logs import get_logger, mask_phone
 
 log = get_logger(__name__)
 
@@ -508,7 +508,12 @@ class Modem:
     async def _send_text(self, number: str, text: str) -> SendResult:
         await self._set_format("text")
         response = await self._submit(
-            f'AT+CMGS="{number}"', text.encode("ascii"), part=1, total=1, accepted=[]
+            f'AT+CMGS="{number}"',
+            text.encode("ascii"),
+            part=1,
+            total=1,
+            accepted=[],
+            label=f'AT+CMGS="{mask_phone(number)}"',  # error texts end up in logs and the database
         )
         return SendResult(reference=response, parts=1, alphabet="gsm7", mode="text")
 
@@ -528,7 +533,16 @@ class Modem:
             accepted.append(reference)
         return SendResult(reference=",".join(accepted), parts=len(pdus), alphabet=alphabet, mode="pdu")
 
-    async def _submit(self, command: str, body: bytes, *, part: int, total: int, accepted: list[str]) -> str:
+    async def _submit(
+        self,
+        command: str,
+        body: bytes,
+        *,
+        part: int,
+        total: int,
+        accepted: list[str],
+        label: str | None = None,
+    ) -> str:
         """One AT+CMGS; returns its reference. Retries a transient refusal of a later part in place."""
         where = "AT+CMGS" if total == 1 else f"AT+CMGS (part {part} of {total})"
         retries = 0
@@ -541,6 +555,7 @@ class Modem:
                     prompt_timeout=self.timeouts.prompt,
                     result_timeout=self.timeouts.send,
                     expect="+CMGS",
+                    label=label,
                 )
             except ResultTimeoutError as exc:
                 self._broken = str(exc)

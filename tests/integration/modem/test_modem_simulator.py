@@ -321,3 +321,13 @@ async def test_cpin_query_refused_without_a_code_is_not_fatal(
     sim.unsupported.add("AT+CPIN?")  # a firmware without it answers COMMAND NOT SUPPORT
     modem = await ready(sim, open_modem)
     assert modem.snapshot().sim == "unknown"
+
+
+async def test_errors_in_text_mode_do_not_carry_the_full_number(sim: ModemSimulator, open_modem: OpenModem) -> None:
+    modem = await open_modem(sim, mode="text", timeouts=ModemTimeouts(**{**FAST.__dict__, "prompt": 0.3}))
+    await modem.initialise()
+    sim.faults.silent = True
+    with pytest.raises(ModemUnavailableError, match=r"no '> ' prompt") as caught:
+        await modem.send_sms(NUMBER, "hello")
+    assert NUMBER not in str(caught.value)
+    assert "4567" in str(caught.value)

@@ -288,6 +288,18 @@ def make_dialogue() -> tuple[Dialogue, list[UnsolicitedEvent], list[bytes]]:
     return dialogue, events, written
 
 
+async def written_soon(written: list[bytes]) -> None:
+    """Wait (with a deadline) until the command under test has been written."""
+
+    async def poll() -> None:
+        while True:
+            if written:
+                return
+            await asyncio.sleep(0)
+
+    await asyncio.wait_for(poll(), 2.0)
+
+
 async def test_unsolicited_flood_does_not_extend_the_deadline() -> None:
     dialogue, events, _ = make_dialogue()
 
@@ -317,9 +329,9 @@ async def test_late_answer_after_a_timeout_is_not_taken_for_the_next_command() -
 
 
 async def test_other_commands_information_lines_are_events_while_expecting_a_prefix() -> None:
-    dialogue, events, _ = make_dialogue()
+    dialogue, events, written = make_dialogue()
     task = asyncio.create_task(dialogue.command("AT+CSQ", deadline=1.0, expect="+CSQ"))
-    await asyncio.sleep(0)
+    await written_soon(written)
     for line in ('+CMTI: "SM",3', "RING", "+CSQ: 20,99", "+CDS: 6,12", "OK"):
         dialogue.line_received(line)
     response = await task
@@ -328,9 +340,9 @@ async def test_other_commands_information_lines_are_events_while_expecting_a_pre
 
 
 async def test_error_final_codes_raise_with_the_response() -> None:
-    dialogue, _, _ = make_dialogue()
+    dialogue, _, written = make_dialogue()
     task = asyncio.create_task(dialogue.command("AT+CEREG?", deadline=1.0, expect="+CEREG"))
-    await asyncio.sleep(0)
+    await written_soon(written)
     dialogue.line_received("COMMAND NOT SUPPORT")
     with pytest.raises(CommandFailedError) as caught:
         await task
@@ -338,10 +350,10 @@ async def test_error_final_codes_raise_with_the_response() -> None:
 
 
 async def test_device_lost_fails_the_pending_command() -> None:
-    dialogue, _, _ = make_dialogue()
+    dialogue, _, written = make_dialogue()
     protocol = ModemProtocol(dialogue)
     task = asyncio.create_task(dialogue.command("AT", deadline=5.0))
-    await asyncio.sleep(0)
+    await written_soon(written)
     protocol.connection_lost(OSError(5, "Input/output error"))
     with pytest.raises(ModemNotRespondingError, match="device closed"):
         await task
