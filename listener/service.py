@@ -182,6 +182,11 @@ class ListenerService:
         self._stop_event.set()
         self._wake_event.set()
 
+    @property
+    def database_down(self) -> bool:
+        """True while database calls are failing and being retried."""
+        return self._db_down_since is not None
+
     def is_stopping(self) -> bool:
         return self._stop_event.is_set()
 
