@@ -127,6 +127,7 @@ class Connector(Protocol):
         last_sent_at: datetime | None,
         queue_depth: int | None = None,
         at: datetime | None = None,
+        started_at: datetime | None = None,
     ) -> int | None: ...
 
     async def next_due(self, at: datetime | None = None) -> datetime | None: ...

@@ -71,7 +71,9 @@ class PostgresConnector:
             open=False,
             check=AsyncConnectionPool.check_connection,
             kwargs={"autocommit": True, "application_name": "sms-listener"},
-            reconnect_timeout=0,  # never give up reconnecting: the listener runs for months
+            # After reconnect_timeout the pool stops refilling in the background; the next call then
+            # connects on demand, and the service retries that call with its own backoff.
+            reconnect_timeout=300.0,
         )
 
     async def open(self) -> None:
@@ -159,6 +161,7 @@ class PostgresConnector:
         last_sent_at: datetime | None,
         queue_depth: int | None = None,
         at: datetime | None = None,
+        started_at: datetime | None = None,
     ) -> int | None:
         rows = await self._call(
             "record_listener_heartbeat",
@@ -168,6 +171,7 @@ class PostgresConnector:
                 "last_sent_at": last_sent_at,
                 "queue_depth": queue_depth,
                 "at": at,
+                **({"started_at": started_at} if started_at is not None else {}),
             },
         )
         depth = rows[0].get("queue_depth") if rows else None

@@ -152,6 +152,7 @@ class ListenerService:
         self.stats = ServiceStats()
         self.state = "starting"
         self.last_sent_at: datetime | None = None
+        self.started_at: datetime | None = None
         self.modem_available = True
         self.in_flight: Bubble | None = None
         self._wake_event = asyncio.Event()
@@ -193,6 +194,7 @@ class ListenerService:
     # -- main ----------------------------------------------------------------------------------
 
     async def run(self) -> ServiceStats:
+        self.started_at = self.clock() or datetime.now(UTC)
         await self.connector.open()
         background: list[asyncio.Task[None]] = []
         try:
@@ -330,7 +332,7 @@ class ListenerService:
                 blog,
             )
             self.stats.sent += 1
-            self.last_sent_at = datetime.now(UTC)
+            self.last_sent_at = self.clock() or datetime.now(UTC)
             blog.info(
                 "sent",
                 reference=result.reference,
@@ -476,7 +478,7 @@ class ListenerService:
         health = await self._modem_health() if self.state != "stopped" else dict(self._last_health)
         payload = {**health, "listener_state": self.state, "available": self.modem_available}
         depth = await self.connector.heartbeat(
-            self.config.worker_id, payload, self.last_sent_at, None, self.clock()
+            self.config.worker_id, payload, self.last_sent_at, None, self.clock(), self.started_at
         )
         self._log.debug("heartbeat", queue_depth=depth, state=self.state)
 

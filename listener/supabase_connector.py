@@ -175,6 +175,7 @@ class SupabaseConnector:
         last_sent_at: datetime | None,
         queue_depth: int | None = None,
         at: datetime | None = None,
+        started_at: datetime | None = None,
     ) -> int | None:
         rows = _rows(
             await self._rpc(
@@ -185,6 +186,7 @@ class SupabaseConnector:
                     "last_sent_at": last_sent_at,
                     "queue_depth": queue_depth,
                     "at": at,
+                    **({"started_at": _arg(started_at)} if started_at is not None else {}),
                 },
             )
         )

@@ -82,3 +82,47 @@ async def test_rows_inserted_before_start_are_swept_without_any_notify(
     async with running(PostgresConnector(db_url), wake, simulator, quick_config("pg-sweep"), clock):
         await eventually(lambda: all_have_status(aconn, early, "sent"), 20, "the start-up sweep sent it")
     assert [m.text for m in simulator.sent] == ["queued while the listener was down"]
+
+
+async def test_a_killed_listen_connection_is_replaced_and_followed_by_a_sweep(
+    db_url: str,
+    aconn: psycopg.AsyncConnection[tuple[Any, ...]],
+    simulator: ModemSimulator,
+    clock: PinnedClock,
+) -> None:
+    wake = NotifyWakeSource(db_url, keepalive=0.5)
+    async with running(PostgresConnector(db_url), wake, simulator, quick_config("pg-killed"), clock):
+        await eventually(lambda: wake.subscriptions >= 1, 10, "LISTEN in place")
+        # Ending the LISTEN session from the server side, as a pooler or an admin might.
+        await aconn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'sms-listener-notify'"
+        )
+        ids = await queue_message(aconn, "+12095550104", ["inserted while LISTEN was gone"])
+        await eventually(lambda: wake.subscriptions >= 2, 20, "LISTEN re-established")
+        await eventually(lambda: all_have_status(aconn, ids, "sent"), 20, "sent by the sweep or a NOTIFY")
+    assert [m.text for m in simulator.sent] == ["inserted while LISTEN was gone"]
+
+
+async def test_without_pg_cron_the_listener_promotes_due_messages_itself(
+    db_url: str,
+    aconn: psycopg.AsyncConnection[tuple[Any, ...]],
+    simulator: ModemSimulator,
+    clock: PinnedClock,
+) -> None:
+    cur = await aconn.execute("select promotion_job_active()")
+    assert await cur.fetchone() == (False,), "test databases are cloned without pg_cron"
+    await aconn.execute(
+        """
+        insert into scheduled_messages (phone_number, customer_name, message_content, scheduled_for, status,
+                                        campaign_name)
+        values ('+12095550105', 'Promo', 'Due now [BUBBLE] and its second bubble', %s, 'SCH', 'fallback')
+        """,
+        (clock.at,),
+    )
+    config = quick_config("pg-promote", promotion_interval=60.0)
+    async with running(
+        PostgresConnector(db_url), NotifyWakeSource(db_url), simulator, config, clock
+    ) as service:
+        await simulator.wait_sent(2, within=30)
+        assert service.stats.promotions >= 1
+    assert [m.text for m in simulator.sent] == ["Due now", "and its second bubble"]
