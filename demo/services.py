@@ -28,6 +28,8 @@ from sms_common.errors import LocalDatabaseError, SmsSchedulerError
 from sms_common.localdb import LocalCluster, free_port, pg_bindir, wait_until_accepting
 
 DEMO_DATABASE = "demo"
+#: Marks a directory as the demo's own, so a new run may clear it.
+MARKER = ".sms-demo-home"
 #: First port tried for the demo cluster (the dev cluster of `make db` starts at 55432).
 DEMO_FIRST_PORT = 56432
 #: Server settings for a clock that runs fast: libfaketime scales the server's own timeouts too.
@@ -148,9 +150,15 @@ def _proc_stat(pid: int) -> str:
 
 
 def fresh_cluster(paths: DemoPaths) -> LocalCluster:
-    """A new, empty cluster for this run (an earlier run's data, logs and records are removed)."""
+    """A new, empty cluster for this run (an earlier run's data, logs and records are removed).
+
+    Only a directory the demo made itself (it holds the marker file) or an empty one is cleared."""
+    marker = paths.home / MARKER
+    if paths.home.exists() and any(paths.home.iterdir()) and not marker.exists():
+        raise DemoError(f"{paths.home} is not empty and was not made by the demo: choose another --home")
     shutil.rmtree(paths.home, ignore_errors=True)
     paths.home.mkdir(parents=True, exist_ok=True)
+    marker.write_text("made by `python -m demo`; cleared at the start of every demo run\n", encoding="utf-8")
     paths.home.chmod(0o755)  # the server's OS user reads the clock spec file here
     cluster = LocalCluster(datadir=paths.pgdata, port=free_port(DEMO_FIRST_PORT))
     cluster.initialise(durable=False)
