@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import signal
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -68,6 +69,10 @@ def sample_rows(customers: int | None) -> list[list[str]]:
     return [header, *body]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def _parse_day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -101,8 +106,13 @@ def run(
     console = Console(highlight=False)
     paths = DemoPaths((home or default_home()).resolve())
     started = time.monotonic()
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so the finally blocks stop everything.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         ok = _run(console, paths, sample_rows(customers), speed, _parse_day(day), seed, timeout, started)
+    except KeyboardInterrupt as exc:
+        console.print("[bold red]demo interrupted[/bold red]; everything it started has been stopped")
+        raise typer.Exit(130) from exc
     except SmsSchedulerError as exc:
         console.print(f"[bold red]demo failed:[/bold red] {exc}")
         console.print(f"logs: {paths.home} (listener.log, simulator.log, pgdata/server.log)")

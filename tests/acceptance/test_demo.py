@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from demo.services import DemoPaths, stop_leftovers
 from tests.harness import REPO_ROOT
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -32,9 +33,11 @@ def demo_home() -> Iterator[Path]:
     # Not pytest's tmp_path (0700): as root, the server's OS user must be able to traverse into it.
     base = Path(tempfile.mkdtemp(prefix="sms-demo-"))
     base.chmod(0o711)
+    home = base / "demo"
     try:
-        yield base / "demo"
+        yield home
     finally:
+        stop_leftovers(DemoPaths(home))  # only matters when a run was killed (timeout)
         shutil.rmtree(base, ignore_errors=True)
 
 
