@@ -148,3 +148,21 @@ async def test_the_anon_key_is_refused_by_the_databases_own_grants(
     finally:
         await connector.close()
     assert await all_have_status(aconn, ids, "queued")
+
+
+async def test_an_unreachable_database_behind_postgrest_is_retried_until_it_is_back(
+    supabase: FakeSupabase, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
+) -> None:
+    wake = realtime_wake(supabase)
+    connector = SupabaseConnector(supabase.url, SERVICE_KEY)
+    async with running(connector, wake, simulator, quick_config("sb-503"), clock) as service:
+        await eventually(lambda: supabase.realtime.live_subscriptions >= 1, 10, "subscribed")
+        supabase.rest.available = False  # PostgREST answers 503 PGRST000
+        ids = await queue_message(aconn, "+12095550115", ["waits for the API to come back"])
+        await eventually(lambda: service.database_down, 20, "the claim failed and is being retried")
+        assert await all_have_status(aconn, ids, "queued")
+        supabase.rest.available = True
+        await simulator.wait_sent(1, within=20)
+        await eventually(lambda: all_have_status(aconn, ids, "sent"), 10, "sent once the API is back")
+        assert not service.database_down
+    assert [m.text for m in simulator.sent] == ["waits for the API to come back"]
