@@ -1,0 +1,164 @@
+"""Three claimers racing on the same queue, each on its own connection in its own thread.
+
+Proves the claim is safe under real concurrency: every bubble is claimed exactly once, and a
+message's bubble n+1 is only claimed after bubble n was marked sent (checked from an audit trail
+the database itself writes, in commit-causal order, not from the threads' own timing).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import psycopg
+
+from tests.harness import PinnedClock
+from tests.integration.listener_sql.rows import Conn, queue_message
+
+MESSAGES = 60
+BUBBLES = 3
+CLAIMERS = 3
+
+AUDIT = """
+create table public.claim_audit (
+  seq bigserial primary key,
+  message_id bigint not null,
+  old_status text not null,
+  new_status text not null,
+  worker_id text
+);
+create function public.claim_audit_row() returns trigger language plpgsql as $$
+begin
+  insert into public.claim_audit (message_id, old_status, new_status, worker_id)
+  values (new.id, old.status, new.status, new.worker_id);
+  return null;
+end;
+$$;
+create trigger claim_audit after update of status on public.messages
+  for each row execute function public.claim_audit_row();
+"""
+
+
+def _claimer(
+    db_url: str, worker: str, at: datetime, errors: list[BaseException], barrier: threading.Barrier
+) -> None:
+    try:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            barrier.wait(timeout=30)
+            idle_rounds = 0
+            while idle_rounds < 3:
+                row = conn.execute("select id from public.claim_next_bubble(%s, %s)", (worker, at)).fetchone()
+                if row is None or row[0] is None:
+                    # Nothing claimable right now: another worker may hold the bubble before ours.
+                    pending = conn.execute(
+                        "select count(*) from public.messages where status in ('queued', 'sending')"
+                    ).fetchone()
+                    idle_rounds = idle_rounds + 1 if pending is not None and pending[0] == 0 else 0
+                    continue
+                conn.execute(
+                    "select public.mark_bubble_sent(%s, %s, %s, %s)",
+                    (row[0], worker, f"{worker}-{row[0]}", at),
+                )
+    except BaseException as exc:  # reported to the main thread, which fails the test
+        errors.append(exc)
+
+
+def test_three_claimers_claim_each_bubble_once_and_in_order(
+    conn: Conn, db_url: str, clock: PinnedClock
+) -> None:
+    conn.execute(AUDIT)
+    ids_by_message = [
+        queue_message(conn, f"+1209555{n:04d}", [f"m{n} b{i}" for i in range(1, BUBBLES + 1)])
+        for n in range(MESSAGES)
+    ]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(CLAIMERS)
+    threads = [
+        threading.Thread(target=_claimer, args=(db_url, f"racer-{k}", clock.at, errors, barrier))
+        for k in range(CLAIMERS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a claimer did not finish within 120 s"
+    assert errors == [], f"claimers raised: {errors!r}"
+
+    audit = conn.execute(
+        "select seq, message_id, old_status, new_status, worker_id from public.claim_audit order by seq"
+    ).fetchall()
+    claims: dict[int, list[int]] = defaultdict(list)
+    sent: dict[int, int] = {}
+    claimers_seen: set[str] = set()
+    for seq, message_id, old, new, worker in audit:
+        if (old, new) == ("queued", "sending"):
+            claims[message_id].append(seq)
+            claimers_seen.add(worker)
+        elif (old, new) == ("sending", "sent"):
+            sent[message_id] = seq
+        else:
+            raise AssertionError(f"unexpected transition {old} -> {new} of message {message_id}")
+
+    every_id = [bubble for ids in ids_by_message for bubble in ids]
+    double = {bubble: seqs for bubble, seqs in claims.items() if len(seqs) != 1}
+    assert double == {}, f"bubbles claimed more than once: {double}"
+    assert sorted(claims) == sorted(every_id), "every bubble is claimed"
+    assert sorted(sent) == sorted(every_id), "every bubble is marked sent"
+    assert len(claimers_seen) >= 2, f"the race needs at least two claimers winning rows, saw {claimers_seen}"
+
+    for ids in ids_by_message:
+        for earlier, later in itertools.pairwise(ids):
+            assert claims[later][0] > sent[earlier], (
+                f"bubble {later} was claimed (audit #{claims[later][0]}) before bubble {earlier} "
+                f"was sent (audit #{sent[earlier]})"
+            )
+    remaining = conn.execute("select count(*) from public.messages where status <> 'sent'").fetchone()
+    assert remaining == (0,)
+    scheduled = conn.execute(
+        "select status, count(*) from public.scheduled_messages group by status"
+    ).fetchall()
+    assert scheduled == [("sent", MESSAGES)], "every scheduled message became sent with its last bubble"
+
+
+def test_claims_at_the_same_instant_never_return_the_same_row(
+    conn: Conn, db_url: str, clock: PinnedClock
+) -> None:
+    """Many single-bubble messages, three claimers each claiming as fast as possible without
+    marking anything sent: the claimed sets are disjoint and cover the queue."""
+    ids = [queue_message(conn, f"+1559555{n:04d}", ["only bubble"])[0] for n in range(90)]
+    claimed: dict[str, list[int]] = defaultdict(list)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(CLAIMERS)
+
+    def grab(worker: str) -> None:
+        try:
+            with psycopg.connect(db_url, autocommit=True) as own:
+                barrier.wait(timeout=30)
+                while True:
+                    row = own.execute(
+                        "select id from public.claim_next_bubble(%s, %s)",
+                        (worker, clock.at + timedelta(seconds=1)),
+                    ).fetchone()
+                    if row is None or row[0] is None:
+                        return
+                    claimed[worker].append(int(row[0]))
+        except BaseException as exc:  # reported to the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=grab, args=(f"grabber-{k}",)) for k in range(CLAIMERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    everything = [bubble for worker_ids in claimed.values() for bubble in worker_ids]
+    assert len(everything) == len(set(everything)), "no bubble went to two claimers"
+    assert sorted(everything) == sorted(ids), "together the claimers took the whole queue"
+    for worker, worker_ids in claimed.items():
+        owners = conn.execute(
+            "select count(*) from public.messages where id = any(%s) and worker_id = %s and status = 'sending'",
+            (worker_ids, worker),
+        ).fetchone()
+        assert owners == (len(worker_ids),), f"{worker}'s rows are sending and held by {worker}"
