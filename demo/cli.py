@@ -156,7 +156,8 @@ def _run(
                 "pg_cron's scheduler still ticks on [bold]real[/bold] minutes under libfaketime, and this "
                 "database (like a project without pg_cron) has no cron job, so [bold]the demo calls "
                 "process_scheduled_messages_safe() itself every fake minute[/bold], exactly what the cron "
-                "job runs. The scheduler and the listener take their time from the database.\n"
+                "job runs (the listener's own fallback promotion, once a real minute, would come only "
+                f"every {speed:g} fake minutes). The scheduler and the listener take their time from the database.\n"
                 "Overnight, when the window is closed and nothing is in flight, the demo moves the clock "
                 "forward to just before the next opening, and says so.",
                 title="a sped-up clock",
