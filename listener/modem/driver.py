@@ -579,7 +579,8 @@ class Modem:
                     await asyncio.sleep(self.timeouts.part_retry_pause)
                     continue
                 raise self._partial(where, accepted, total, f"{info.label} ({info.meaning})") from exc
-            reference = (response.value("+CMGS") or "").strip()
+            # `+CMGS: <mr>` or, with AT+CSMS=1 in text mode, `+CMGS: <mr>,<scts>`.
+            reference = _fields(response.value("+CMGS") or "")[0]
             return reference or "?"
 
     @staticmethod

@@ -323,7 +323,9 @@ async def test_cpin_query_refused_without_a_code_is_not_fatal(
     assert modem.snapshot().sim == "unknown"
 
 
-async def test_errors_in_text_mode_do_not_carry_the_full_number(sim: ModemSimulator, open_modem: OpenModem) -> None:
+async def test_errors_in_text_mode_do_not_carry_the_full_number(
+    sim: ModemSimulator, open_modem: OpenModem
+) -> None:
     modem = await open_modem(sim, mode="text", timeouts=ModemTimeouts(**{**FAST.__dict__, "prompt": 0.3}))
     await modem.initialise()
     sim.faults.silent = True

@@ -26,8 +26,8 @@ async def start(*args: str) -> tuple[asyncio.subprocess.Process, str]:
     return process, first.decode().strip()
 
 
-async def stop(process: asyncio.subprocess.Process) -> int:
-    process.send_signal(signal.SIGTERM)
+async def stop(process: asyncio.subprocess.Process, signum: int = signal.SIGTERM) -> int:
+    process.send_signal(signum)
     return await asyncio.wait_for(process.wait(), 20.0)
 
 
@@ -79,7 +79,7 @@ async def test_records_to_stdout_after_the_device_path(tmp_path: Path) -> None:
         line = await asyncio.wait_for(process.stdout.readline(), 10.0)
         assert json.loads(line)["text"] == "to stdout"
     finally:
-        assert await stop(process) == 0
+        assert await stop(process, signal.SIGINT) == 0
 
 
 async def test_bad_script_is_refused_with_the_line(tmp_path: Path) -> None:

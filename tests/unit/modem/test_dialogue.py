@@ -154,6 +154,18 @@ async def test_sim800_text_mode_send_and_a_permanent_error() -> None:
     assert drain(modem.events) == ["Call Ready", "SMS Ready"]
 
 
+async def test_reference_with_a_service_centre_time_stamp() -> None:
+    # TS 27.005 §3.5.1: with AT+CSMS=1 text mode answers `+CMGS: <mr>,<scts>`.
+    steps = [
+        *SIM800_INIT,
+        (f'AT+CMGS="{NUMBER}"\r'.encode(), b"\r\n> "),
+        (b"Stamped\x1a", ok('+CMGS: 18,"26/11/29,03:00:00+00"')),
+    ]
+    modem, _ = scripted_modem(steps, mode="text")
+    await modem.initialise()
+    assert (await modem.send_sms(NUMBER, "Stamped")).reference == "18"
+
+
 async def test_text_mode_modem_switches_to_pdu_for_unicode() -> None:
     (pdu,) = build_submit(NUMBER, "Café ☕")
     steps = [
