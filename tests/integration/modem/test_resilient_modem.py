@@ -83,7 +83,7 @@ async def test_missing_device_at_start_then_it_appears(sim: ModemSimulator) -> N
 
 
 async def test_hung_modem_is_detected_by_the_idle_probe_and_reset(sim: ModemSimulator) -> None:
-    async with resilient(sim) as modem:
+    async with resilient(sim, timeouts=ModemTimeouts(**{**FAST.__dict__, "command": 0.5})) as modem:
         assert await modem.wait_ready(5.0)
         sim.faults.silent = True  # a USB stick that stopped answering
         await until(lambda: not modem.connected)
@@ -102,7 +102,7 @@ async def test_unknown_outcome_resets_the_modem_and_sending_continues(sim: Modem
         with pytest.raises(SendOutcomeUnknownError):
             await modem.send_sms(NUMBER, "maybe")
         sim.faults.silent_after_body = False
-        await until(lambda: modem.connected and modem.reconnects == 1)
+        await until(lambda: modem.connected and modem.reconnects >= 1)
         await modem.send_sms(NUMBER, "surely")
         sent = await sim.wait_sent(2)
         assert [(m.text, m.answered) for m in sent] == [("maybe", False), ("surely", True)]
@@ -126,7 +126,7 @@ async def test_events_survive_a_reconnect(sim: ModemSimulator) -> None:
         first = await asyncio.wait_for(modem.events.get(), 5.0)
         sim.unplug()
         sim.plug()
-        await until(lambda: modem.connected and modem.reconnects == 1)
+        await until(lambda: modem.connected and modem.reconnects >= 1)
         sim.unsolicited('+CMTI: "SM",2')
         second = await asyncio.wait_for(modem.events.get(), 5.0)
         assert (first.value, second.value) == ('"SM",1', '"SM",2')
