@@ -34,6 +34,7 @@ from typing import Any, Literal, TextIO
 
 from listener.modem.errors import CODES
 from listener.modem.pdu import PduError, decode_submit
+from sms_common.errors import SmsSchedulerError
 
 Profile = Literal["generic", "huawei", "wavecom", "lte", "sim800"]
 PROFILES: tuple[Profile, ...] = ("generic", "huawei", "wavecom", "lte", "sim800")
@@ -43,7 +44,7 @@ _CMGS_PDU_RE = re.compile(r"^AT\+CMGS=(\d+)$", re.I)
 _CPIN_SET_RE = re.compile(r'^AT\+CPIN="?([^",]*)"?', re.I)
 
 
-class SimulatorError(Exception):
+class SimulatorError(SmsSchedulerError):
     """The simulator was misused (a bad script line, an unknown profile)."""
 
 
