@@ -1,0 +1,430 @@
+"""Every database read and write of the scheduler CLI, each command in one transaction.
+
+Why here and not in the commands: the rules that keep a campaign from being lost or sent twice live in
+SQL (row locks, ON CONFLICT on the import key and on scheduled_messages.campaign_message_id, the
+database's transition guards); the CLI only formats what this module returns. Bulk writes use COPY into
+a temporary table and one INSERT ... SELECT, never a round trip per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from scheduler.importer import CampaignRow
+from scheduler.planner import ApprovedMessage, Plan, plan_campaign
+from sms_common.errors import SmsSchedulerError
+from sms_common.logs import get_logger
+from sms_common.window import SendWindow, load_send_window
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+Progress = Callable[[int], None]
+
+#: Rows per COPY chunk when writing a plan (the progress bar advances per chunk).
+COPY_CHUNK = 5000
+
+log = get_logger("scheduler.db")
+
+
+class SchedulerDatabaseError(SmsSchedulerError):
+    """The database refused a change (a guard, a constraint) or a row the command needs is missing."""
+
+
+def connect(url: str) -> Connection:
+    """A sync connection in autocommit mode; commands open their own transactions."""
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise SchedulerDatabaseError(f"cannot connect to the database: {exc}") from exc
+
+
+def describe_error(exc: psycopg.Error) -> str:
+    """The database's own words (message, detail, hint), without psycopg's decoration."""
+    diag = exc.diag
+    parts = [diag.message_primary or str(exc).strip()]
+    if diag.message_detail:
+        parts.append(f"detail: {diag.message_detail}")
+    if diag.message_hint:
+        parts.append(f"hint: {diag.message_hint}")
+    return "; ".join(parts)
+
+
+def database_now(conn: Connection) -> datetime:
+    row = conn.execute("select now()").fetchone()
+    assert row is not None
+    value: datetime = row[0]
+    return value
+
+
+def send_window(conn: Connection) -> SendWindow:
+    return load_send_window(conn)
+
+
+# -- import and approve -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    inserted: int
+    already_present: int
+
+
+def import_rows(
+    conn: Connection, campaign: str, rows: Sequence[CampaignRow], *, approve: bool, at: datetime
+) -> ImportResult:
+    """Insert the rows as SUG (or APR); rows already present (same campaign, phone, text) are left alone."""
+    status = "APR" if approve else "SUG"
+    with conn.transaction():
+        conn.execute(
+            "create temporary table _import (customer_name text, phone_number text, message_content text, "
+            "line integer) on commit drop"
+        )
+        with conn.cursor().copy(
+            "copy _import (customer_name, phone_number, message_content, line) from stdin"
+        ) as copy:
+            for row in rows:
+                copy.write_row((row.customer_name, row.phone_number, row.message_content, row.line))
+        cursor = conn.execute(
+            """
+            insert into public.campaign_messages
+                   (campaign_name, customer_name, phone_number, message_content, status, approved_at)
+            select %(campaign)s, customer_name, phone_number, message_content, %(status)s,
+                   case when %(status)s = 'APR' then %(at)s::timestamptz end
+              from _import
+             order by line
+            on conflict do nothing
+            """,
+            {"campaign": campaign, "status": status, "at": at},
+        )
+        inserted = cursor.rowcount
+    log.info("campaign imported", campaign=campaign, inserted=inserted, status=status)
+    return ImportResult(inserted=inserted, already_present=len(rows) - inserted)
+
+
+@dataclass(frozen=True)
+class ApproveResult:
+    approved: tuple[int, ...]
+    refused: tuple[tuple[int, str], ...]  # (id, why) for requested ids that could not be approved
+
+
+def approve(conn: Connection, campaign: str, ids: Sequence[int] | None, *, at: datetime) -> ApproveResult:
+    """SUG -> APR for a campaign (or only the given ids of it), with approval time `at`."""
+    with conn.transaction():
+        if ids:
+            found: dict[int, str] = dict(
+                conn.execute(
+                    "select id, status from public.campaign_messages "
+                    "where campaign_name = %s and id = any(%s) for update",
+                    (campaign, list(ids)),
+                ).fetchall()
+            )
+            refused = tuple(
+                (i, "not in this campaign" if i not in found else f"status is {found[i]}, not SUG")
+                for i in ids
+                if found.get(i) != "SUG"
+            )
+            targets = [i for i in ids if found.get(i) == "SUG"]
+            rows = conn.execute(
+                "update public.campaign_messages set status = 'APR', approved_at = %s "
+                "where id = any(%s) and status = 'SUG' returning id",
+                (at, targets),
+            ).fetchall()
+        else:
+            refused = ()
+            rows = conn.execute(
+                "update public.campaign_messages set status = 'APR', approved_at = %s "
+                "where campaign_name = %s and status = 'SUG' returning id",
+                (at, campaign),
+            ).fetchall()
+    approved = tuple(sorted(int(r[0]) for r in rows))
+    log.info("campaign approved", campaign=campaign, approved=len(approved), refused=len(refused))
+    return ApproveResult(approved=approved, refused=refused)
+
+
+# -- plan, preview and schedule ---------------------------------------------------------------------
+
+
+def fetch_approved(
+    conn: Connection, campaign: str | None, limit: int | None, *, lock: bool = False
+) -> list[ApprovedMessage]:
+    """APR messages in planning order (approval time, then id); `lock` takes row locks for scheduling."""
+    query = sql.SQL(
+        "select id, campaign_name, customer_name, phone_number, message_content, approved_at "
+        "from public.campaign_messages where status = 'APR' {campaign} "
+        "order by approved_at nulls last, id {limit} {lock}"
+    ).format(
+        campaign=sql.SQL("and campaign_name = %(campaign)s") if campaign is not None else sql.SQL(""),
+        limit=sql.SQL("limit %(limit)s") if limit is not None else sql.SQL(""),
+        lock=sql.SQL("for update") if lock else sql.SQL(""),
+    )
+    rows = conn.execute(query, {"campaign": campaign, "limit": limit}).fetchall()
+    return [ApprovedMessage(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ScheduleResult:
+    plan: Plan
+    inserted: int
+    accepted: bool = True
+
+
+def schedule(
+    conn: Connection,
+    campaign: str | None,
+    limit: int | None,
+    *,
+    start: datetime,
+    seed: int,
+    window: SendWindow,
+    review: Callable[[Plan], bool] | None = None,
+    progress: Progress | None = None,
+) -> ScheduleResult:
+    """Plan the APR messages and write the plan: scheduled_messages (SCH) and campaign_messages -> SCH.
+
+    One transaction. The APR rows are locked first, so a second `schedule` running at the same time waits
+    and then finds them scheduled; the unique campaign_message_id makes a double insert impossible anyway.
+    `review` sees the plan (made under the locks) before anything is written; False writes nothing.
+    """
+    with conn.transaction():
+        messages = fetch_approved(conn, campaign, limit, lock=True)
+        plan = plan_campaign(messages, window, start, seed)
+        if review is not None and not review(plan):
+            return ScheduleResult(plan=plan, inserted=0, accepted=False)
+        if not plan.items:
+            return ScheduleResult(plan=plan, inserted=0)
+        conn.execute(
+            "create temporary table _plan (campaign_message_id bigint primary key, "
+            "scheduled_for timestamptz not null) on commit drop"
+        )
+        written = 0
+        with conn.cursor().copy("copy _plan (campaign_message_id, scheduled_for) from stdin") as copy:
+            for item in plan.items:
+                copy.write_row((item.message.id, item.send_at))
+                written += 1
+                if progress is not None and written % COPY_CHUNK == 0:
+                    progress(COPY_CHUNK)
+        if progress is not None and written % COPY_CHUNK:
+            progress(written % COPY_CHUNK)
+        try:
+            inserted = conn.execute(
+                """
+                insert into public.scheduled_messages
+                       (campaign_message_id, phone_number, customer_name, message_content,
+                        scheduled_for, status, campaign_name)
+                select c.id, c.phone_number, c.customer_name, c.message_content, p.scheduled_for, 'SCH',
+                       c.campaign_name
+                  from _plan p
+                  join public.campaign_messages c on c.id = p.campaign_message_id
+                 where c.status = 'APR'
+                 order by p.scheduled_for, c.id
+                on conflict (campaign_message_id) do nothing
+                """
+            ).rowcount
+            conn.execute(
+                """
+                update public.campaign_messages c
+                   set status = 'SCH'
+                  from _plan p
+                 where c.id = p.campaign_message_id and c.status = 'APR'
+                   and exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
+                """
+            )
+        except psycopg.Error as exc:
+            raise SchedulerDatabaseError(
+                f"scheduling failed, nothing was written: {describe_error(exc)}"
+            ) from exc
+    log.info("campaign scheduled", campaign=campaign, scheduled=inserted, seed=seed)
+    return ScheduleResult(plan=plan, inserted=inserted)
+
+
+# -- status -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpcomingSend:
+    id: int
+    campaign_name: str | None
+    customer_name: str | None
+    phone_number: str
+    scheduled_for: datetime
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    campaign_counts: tuple[tuple[str, str, int], ...]  # (campaign, status, count)
+    scheduled_counts: tuple[tuple[str, str, int], ...]
+    bubble_counts: tuple[tuple[str, str, int], ...]
+    upcoming: tuple[UpcomingSend, ...]
+
+
+def status(conn: Connection, campaign: str | None, *, upcoming: int = 10) -> StatusReport:
+    params = {"campaign": campaign, "upcoming": upcoming}
+    where_c = "where campaign_name = %(campaign)s" if campaign is not None else ""
+    where_s = "where s.campaign_name = %(campaign)s" if campaign is not None else ""
+    with conn.transaction():
+        campaign_counts = conn.execute(
+            f"select campaign_name, status, count(*) from public.campaign_messages {where_c} "
+            "group by 1, 2 order by 1, 2",
+            params,
+        ).fetchall()
+        scheduled_counts = conn.execute(
+            f"select coalesce(s.campaign_name, ''), s.status, count(*) from public.scheduled_messages s {where_s} "
+            "group by 1, 2 order by 1, 2",
+            params,
+        ).fetchall()
+        bubble_counts = conn.execute(
+            "select coalesce(s.campaign_name, ''), m.status, count(*) from public.messages m "
+            f"left join public.scheduled_messages s on s.id = m.scheduled_message_id {where_s} "
+            "group by 1, 2 order by 1, 2",
+            params,
+        ).fetchall()
+        rows = conn.execute(
+            "select s.id, s.campaign_name, s.customer_name, s.phone_number, s.scheduled_for "
+            f"from public.scheduled_messages s {where_s} {'and' if where_s else 'where'} s.status = 'SCH' "
+            "order by s.scheduled_for, s.id limit %(upcoming)s",
+            params,
+        ).fetchall()
+    return StatusReport(
+        campaign_counts=tuple((str(a), str(b), int(c)) for a, b, c in campaign_counts),
+        scheduled_counts=tuple((str(a), str(b), int(c)) for a, b, c in scheduled_counts),
+        bubble_counts=tuple((str(a), str(b), int(c)) for a, b, c in bubble_counts),
+        upcoming=tuple(UpcomingSend(*row) for row in rows),
+    )
+
+
+# -- cancel and reschedule --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    scheduled_cancelled: tuple[int, ...]
+    campaign_cancelled: int
+    already_cancelled: bool = False
+
+
+def _guarded(what: str, action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except psycopg.Error as exc:
+        raise SchedulerDatabaseError(f"{what}: the database refused: {describe_error(exc)}") from exc
+
+
+def cancel_scheduled(conn: Connection, scheduled_id: int) -> CancelResult:
+    """The seed's `update scheduled_messages set status = 'cancelled' where id = N`, with its checks."""
+    with conn.transaction():
+        row = conn.execute(
+            "select status, campaign_message_id from public.scheduled_messages where id = %s for update",
+            (scheduled_id,),
+        ).fetchone()
+        if row is None:
+            raise SchedulerDatabaseError(f"scheduled message {scheduled_id}: no such scheduled message")
+        current, campaign_message_id = row
+        if current == "cancelled":
+            return CancelResult(scheduled_cancelled=(), campaign_cancelled=0, already_cancelled=True)
+        if current in ("sent", "failed"):
+            raise SchedulerDatabaseError(
+                f"scheduled message {scheduled_id}: it is {current}; only SCH or queued messages can be cancelled"
+            )
+        _guarded(
+            f"scheduled message {scheduled_id}",
+            lambda: conn.execute(
+                "update public.scheduled_messages set status = 'cancelled' where id = %s", (scheduled_id,)
+            ),
+        )
+        campaign_cancelled = 0
+        if campaign_message_id is not None:
+            campaign_cancelled = _guarded(
+                f"campaign message {campaign_message_id}",
+                lambda: (
+                    conn.execute(
+                        "update public.campaign_messages set status = 'cancelled' "
+                        "where id = %s and status in ('SUG', 'APR', 'SCH')",
+                        (campaign_message_id,),
+                    ).rowcount
+                ),
+            )
+    log.info("scheduled message cancelled", scheduled_message_id=scheduled_id)
+    return CancelResult(scheduled_cancelled=(scheduled_id,), campaign_cancelled=campaign_cancelled)
+
+
+def cancel_campaign(conn: Connection, campaign: str) -> CancelResult:
+    """Cancel everything of a campaign not yet sent: SCH and queued texts, SUG/APR/SCH campaign messages."""
+    with conn.transaction():
+        exists = conn.execute(
+            "select exists (select 1 from public.campaign_messages where campaign_name = %(c)s) "
+            "or exists (select 1 from public.scheduled_messages where campaign_name = %(c)s)",
+            {"c": campaign},
+        ).fetchone()
+        if not exists or not exists[0]:
+            raise SchedulerDatabaseError(f"campaign {campaign!r}: no such campaign")
+        ids = _guarded(
+            f"campaign {campaign!r}",
+            lambda: [
+                int(r[0])
+                for r in conn.execute(
+                    "update public.scheduled_messages set status = 'cancelled' "
+                    "where campaign_name = %s and status in ('SCH', 'queued') returning id",
+                    (campaign,),
+                ).fetchall()
+            ],
+        )
+        campaign_cancelled = _guarded(
+            f"campaign {campaign!r}",
+            lambda: (
+                conn.execute(
+                    "update public.campaign_messages set status = 'cancelled' "
+                    "where campaign_name = %s and status in ('SUG', 'APR', 'SCH') "
+                    "and not exists (select 1 from public.scheduled_messages s "
+                    "                 where s.campaign_message_id = campaign_messages.id "
+                    "                   and s.status not in ('SCH', 'cancelled'))",
+                    (campaign,),
+                ).rowcount
+            ),
+        )
+    log.info(
+        "campaign cancelled", campaign=campaign, scheduled=len(ids), campaign_messages=campaign_cancelled
+    )
+    return CancelResult(scheduled_cancelled=tuple(sorted(ids)), campaign_cancelled=campaign_cancelled)
+
+
+@dataclass(frozen=True)
+class RescheduleResult:
+    id: int
+    before: datetime
+    after: datetime
+
+
+def reschedule(
+    conn: Connection, scheduled_id: int, *, to: datetime | None = None, by: timedelta | None = None
+) -> RescheduleResult:
+    """Move one SCH message to `to`, or by `by` (the seed's `scheduled_for + interval '1 hour'`)."""
+    if (to is None) == (by is None):
+        raise SchedulerDatabaseError("reschedule needs exactly one of a new time or a shift")
+    with conn.transaction():
+        row = conn.execute(
+            "select status, scheduled_for from public.scheduled_messages where id = %s for update",
+            (scheduled_id,),
+        ).fetchone()
+        if row is None:
+            raise SchedulerDatabaseError(f"scheduled message {scheduled_id}: no such scheduled message")
+        current, before = row
+        if current != "SCH":
+            raise SchedulerDatabaseError(
+                f"scheduled message {scheduled_id}: it is {current}; only a scheduled (SCH) message can be rescheduled"
+            )
+        after: datetime = to if to is not None else before + by
+        _guarded(
+            f"scheduled message {scheduled_id}",
+            lambda: conn.execute(
+                "update public.scheduled_messages set scheduled_for = %s where id = %s", (after, scheduled_id)
+            ),
+        )
+    log.info(
+        "scheduled message rescheduled", scheduled_message_id=scheduled_id, scheduled_for=after.isoformat()
+    )
+    return RescheduleResult(id=scheduled_id, before=before, after=after)
