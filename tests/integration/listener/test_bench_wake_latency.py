@@ -4,10 +4,12 @@ report has a figure for each. The figures themselves are never asserted (they be
 from __future__ import annotations
 
 import importlib.util
+import logging
 import sys
 from types import ModuleType
 
 import pytest
+import structlog
 
 from tests.harness import REPO_ROOT
 
@@ -26,7 +28,14 @@ def _bench() -> ModuleType:
 
 def test_quick_bench_measures_every_wake_up_strategy(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     bench = _bench()
-    assert bench.main(["--quick", "--database-url", db_url]) == 0
+    # The bench configures logging for itself (onto this test's captured stream): put it back after.
+    saved_structlog = structlog.get_config()
+    saved_handlers = list(logging.getLogger().handlers)
+    try:
+        assert bench.main(["--quick", "--database-url", db_url]) == 0
+    finally:
+        structlog.configure(**saved_structlog)
+        logging.getLogger().handlers[:] = saved_handlers
     lines = capsys.readouterr().out.splitlines()
     rows = {line.split()[0]: line.split() for line in lines[2:] if line and not line.startswith("(")}
     assert set(rows) == {"notify", "realtime", "poll", "seed-poll"}
