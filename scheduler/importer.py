@@ -153,7 +153,8 @@ def parse_rows(lines: Iterable[str], region: str = DEFAULT_REGION) -> ParsedFile
 
 
 def parse_csv_text(text: str, region: str = DEFAULT_REGION) -> ParsedFile:
-    return parse_rows(io.StringIO(text, newline=""), region)
+    """Validate CSV text; a leading byte-order mark (Excel's UTF-8 export) is ignored."""
+    return parse_rows(io.StringIO(text.removeprefix("\ufeff"), newline=""), region)
 
 
 def parse_csv_file(path: Path, region: str = DEFAULT_REGION) -> ParsedFile:

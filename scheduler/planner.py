@@ -74,8 +74,9 @@ class PlannedMessage:
     position: int
     message: ApprovedMessage
     send_at: datetime
-    gap: timedelta
-    extra_delay: timedelta
+    gap: timedelta  # from the previous send (the first: from the start), as shown in the "+Nm" column
+    base_gap: timedelta  # the uniform 4-7 minute draw (the first message: its 0-2 minute delay)
+    extra_delay: timedelta  # the 10-15 minute "looks human" extra, or zero
     moved_to_opening: bool
     bubbles: int
 
@@ -164,7 +165,8 @@ def plan_campaign(
         moved = False
         extra = timedelta(0)
         if previous is None:
-            candidate = effective_start + _uniform(rng, timedelta(0), FIRST_DELAY_MAX)
+            step = _uniform(rng, timedelta(0), FIRST_DELAY_MAX)
+            candidate = effective_start + step
             if not window.is_open(candidate):
                 candidate = _at_opening(window, window.next_opening(candidate), rng)
                 moved = True
@@ -184,6 +186,7 @@ def plan_campaign(
                 message=message,
                 send_at=candidate,
                 gap=gap,
+                base_gap=step,
                 extra_delay=extra,
                 moved_to_opening=moved,
                 bubbles=bubble_count(message.message_content),
