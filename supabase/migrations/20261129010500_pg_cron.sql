@@ -35,15 +35,15 @@ security definer
 set search_path = ''
 as $$
 declare
+  -- Dynamic: the cron schema exists only where pg_cron does (a static reference would not compile).
+  v_query constant text := 'select exists (select 1 from cron.job j where j.jobname = $1 and j.active '
+                           'and j.database = pg_catalog.current_database())';
   v_active boolean;
 begin
   if not exists (select 1 from pg_catalog.pg_extension where extname = 'pg_cron') then
     return false;
   end if;
-  execute 'select exists (select 1 from cron.job j where j.jobname = $1 and j.active '
-          'and j.database = pg_catalog.current_database())'
-     into v_active
-    using 'process-scheduled-messages';
+  execute v_query into v_active using 'process-scheduled-messages';
   return coalesce(v_active, false);
 end
 $$;

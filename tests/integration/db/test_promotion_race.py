@@ -1,0 +1,86 @@
+"""Concurrent promotions (pg_cron, the listener fallback and a person at once) never promote a row twice.
+
+Why threads on separate connections: only real concurrent transactions exercise FOR UPDATE SKIP LOCKED
+and the per-campaign advisory lock; a barrier starts the callers together, round after round.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from tests.integration.db.helpers import Conn
+
+AT = datetime(2025, 11, 5, 22, 30, tzinfo=UTC)  # Wednesday 14:30 Pacific
+
+
+def _race(db_url: str, callers: int, rounds: int, batch_limit: int) -> list[int]:
+    barrier = threading.Barrier(callers)
+    results: list[int] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        try:
+            with psycopg.connect(db_url, autocommit=True) as connection:
+                for _ in range(rounds):
+                    barrier.wait(timeout=30)
+                    row = connection.execute(
+                        "select public.process_scheduled_messages(%s, %s)", (AT, batch_limit)
+                    ).fetchone()
+                    assert row is not None
+                    with lock:
+                        results.append(int(row[0]))
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread below
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+def test_three_concurrent_promotions_promote_each_row_once(conn: Conn, db_url: str) -> None:
+    conn.execute("update public.send_window set catch_up_gap = '0'")
+    conn.execute(
+        """
+        insert into public.scheduled_messages (phone_number, customer_name, message_content, scheduled_for, campaign_name)
+        select '+1209555' || lpad(g::text, 4, '0'), 'Race ' || g, 'one [BUBBLE] two [BUBBLE] three',
+               %s - make_interval(secs => g), 'race-' || (g %% 7)
+          from generate_series(1, 600) g
+        """,
+        (AT,),
+    )
+    results = _race(db_url, callers=3, rounds=10, batch_limit=40)
+    assert sum(results) == 600, results
+    rows = conn.execute(
+        """
+        select s.status, count(*), min(b.n), max(b.n)
+          from public.scheduled_messages s
+          join lateral (select count(*) n from public.messages m where m.scheduled_message_id = s.id) b on true
+         group by s.status
+        """
+    ).fetchall()
+    assert rows == [("queued", 600, 3, 3)]
+
+
+def test_concurrent_promotions_respect_one_campaigns_pacing(conn: Conn, db_url: str) -> None:
+    conn.execute("update public.send_window set catch_up_gap = '4 minutes'")
+    conn.execute(
+        """
+        insert into public.scheduled_messages (phone_number, customer_name, message_content, scheduled_for, campaign_name)
+        select '+1559555' || lpad(g::text, 4, '0'), 'Pushed ' || g, 'hello', %s, 'pushed-together'
+          from generate_series(1, 50) g
+        """,
+        (AT - timedelta(minutes=10),),
+    )
+    results = _race(db_url, callers=4, rounds=5, batch_limit=50)
+    assert sum(results) == 1, "one campaign's backlog released more than one message in the same minute"
+    queued = conn.execute("select count(*) from public.scheduled_messages where status = 'queued'").fetchone()
+    assert queued == (1,)
