@@ -42,7 +42,9 @@ def schedule_many(conn: Conn, rows: Sequence[tuple[datetime, str | None]]) -> li
 
 def open_window_always(conn: Conn) -> None:
     """Every day, all day: for tests that must promote at the real now()."""
-    conn.execute("update public.send_window set week_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '24:00'")
+    conn.execute(
+        "update public.send_window set week_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '24:00'"
+    )
 
 
 def promote(conn: Conn, at: datetime, batch_limit: int = 50) -> int:
@@ -52,6 +54,8 @@ def promote(conn: Conn, at: datetime, batch_limit: int = 50) -> int:
 
 
 def status_of(conn: Conn, scheduled_id: int) -> str:
-    row = conn.execute("select status from public.scheduled_messages where id = %s", (scheduled_id,)).fetchone()
+    row = conn.execute(
+        "select status from public.scheduled_messages where id = %s", (scheduled_id,)
+    ).fetchone()
     assert row is not None, f"scheduled message {scheduled_id} does not exist"
     return str(row[0])

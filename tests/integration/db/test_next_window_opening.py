@@ -52,7 +52,11 @@ def test_cases_by_hand(conn: Conn) -> None:
 
 def test_against_reference_across_dst_weeks(conn: Conn) -> None:
     moments: list[datetime] = []
-    for start in (datetime(2025, 3, 5, tzinfo=UTC), datetime(2025, 10, 29, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC)):
+    for start in (
+        datetime(2025, 3, 5, tzinfo=UTC),
+        datetime(2025, 10, 29, tzinfo=UTC),
+        datetime(2026, 3, 4, tzinfo=UTC),
+    ):
         moment = start
         while moment < start + timedelta(days=9):
             moments.append(moment)

@@ -33,7 +33,7 @@ def _race(db_url: str, callers: int, rounds: int, batch_limit: int) -> list[int]
                     assert row is not None
                     with lock:
                         results.append(int(row[0]))
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread below
+        except BaseException as exc:  # re-raised in the main thread below
             errors.append(exc)
             barrier.abort()
 

@@ -21,7 +21,7 @@ BUSINESS_HOURS_STATUS = "SELECT * FROM business_hours_status;"
 SCHEDULED_PST = "SELECT * FROM scheduled_messages_pst;"
 TRIGGER = "SELECT * FROM process_scheduled_messages_safe();"
 WHAT_SENDS_NEXT = """
-SELECT 
+SELECT
     customer_name,
     phone_number,
     scheduled_for AT TIME ZONE 'America/Los_Angeles' as send_time_pst,
@@ -52,7 +52,7 @@ SET message_content = 'New message content here'
 WHERE id = 123;
 """
 SENT_TODAY = """
-SELECT 
+SELECT
     customer_name,
     phone_number,
     sent_at AT TIME ZONE 'America/Los_Angeles' as sent_at_pst
@@ -192,7 +192,9 @@ def test_push_back_refused_once_queued(conn: Conn) -> None:
     open_window_always(conn)
     _insert_123(conn, datetime.now(UTC) - timedelta(minutes=1))
     conn.execute(TRIGGER)
-    with pytest.raises(psycopg.errors.CheckViolation, match="row 123: cannot change scheduled_for while it is queued"):
+    with pytest.raises(
+        psycopg.errors.CheckViolation, match="row 123: cannot change scheduled_for while it is queued"
+    ):
         conn.execute(PUSH_BACK)
 
 
@@ -205,7 +207,9 @@ def test_cancel_all_scheduled_leaves_others(conn: Conn) -> None:
         (now - timedelta(hours=2), now - timedelta(hours=2)),
     )
     assert conn.execute(CANCEL_ALL).rowcount == 1
-    counts = dict(conn.execute("select status, count(*) from scheduled_messages group by status").fetchall())
+    counts: dict[str, int] = dict(
+        conn.execute("select status, count(*) from scheduled_messages group by status").fetchall()
+    )
     assert counts == {"cancelled": 1, "sent": 1}
 
 
