@@ -7,6 +7,7 @@ Tick jitter is modelled as a random 0-3 s delay after each whole minute (seeded,
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,7 @@ WED_1400 = datetime(2025, 11, 5, 22, 0, tzinfo=UTC)  # Wednesday 14:00 Pacific
 
 
 def _ticks(start: datetime, minutes: int, seed: int) -> list[datetime]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test jitter, not cryptography
     return [start + timedelta(minutes=m, seconds=rng.uniform(0.0, 3.0)) for m in range(minutes)]
 
 
@@ -37,7 +38,7 @@ def test_messages_pushed_to_one_time_leave_one_per_gap(conn: Conn) -> None:
         promote(conn, tick)
     released = _queued_at(conn, "pushed")
     assert len(released) == 10
-    spacing = [b - a for a, b in zip(released, released[1:], strict=False)]
+    spacing = [b - a for a, b in itertools.pairwise(released)]
     assert min(spacing) >= GAP - timedelta(seconds=3), spacing
     assert released[-1] - released[0] >= 9 * GAP - timedelta(seconds=3)
 
@@ -52,14 +53,14 @@ def test_backlog_after_an_outage_is_not_a_burst(conn: Conn) -> None:
         promote(conn, tick)
     released = _queued_at(conn, "outage")
     assert len(released) == 11
-    spacing = [b - a for a, b in zip(released, released[1:], strict=False)]
+    spacing = [b - a for a, b in itertools.pairwise(released)]
     # Slots are exactly GAP apart; each leaves on the first tick at or after its slot (0-3 s jitter).
     assert min(spacing) >= GAP - timedelta(seconds=3), spacing
     assert max(spacing) < GAP + timedelta(minutes=1, seconds=3), spacing
 
 
 def test_normally_spaced_messages_are_not_delayed_by_tick_jitter(conn: Conn) -> None:
-    rng = random.Random(3)
+    rng = random.Random(3)  # noqa: S311 - reproducible test spacing, not cryptography
     planned: list[datetime] = []
     moment = WED_1400 + timedelta(seconds=17)
     for _ in range(30):
