@@ -8,6 +8,7 @@ the database itself writes, in commit-causal order, not from the threads' own ti
 from __future__ import annotations
 
 import itertools
+import random
 import threading
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -162,3 +163,118 @@ def test_claims_at_the_same_instant_never_return_the_same_row(
             (worker_ids, worker),
         ).fetchone()
         assert owners == (len(worker_ids),), f"{worker}'s rows are sending and held by {worker}"
+
+
+def _chaotic_claimer(
+    db_url: str,
+    worker: str,
+    base: datetime,
+    seed: int,
+    errors: list[BaseException],
+    barrier: threading.Barrier,
+) -> None:
+    """Claims and then, at random: sends (most often), releases, fails transiently, or fails for good."""
+    rng = random.Random(seed)  # noqa: S311 - a reproducible test schedule, not cryptography
+    try:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            barrier.wait(timeout=30)
+            idle_rounds = 0
+            step = 0
+            while idle_rounds < 3:
+                step += 1
+                # Every call a little later than the last, so a 1 ms retry time always comes due.
+                at = base + timedelta(milliseconds=10 * step)
+                row = conn.execute("select id from public.claim_next_bubble(%s, %s)", (worker, at)).fetchone()
+                if row is None or row[0] is None:
+                    pending = conn.execute(
+                        "select count(*) from public.messages where status in ('queued', 'sending')"
+                    ).fetchone()
+                    idle_rounds = idle_rounds + 1 if pending == (0,) else 0
+                    continue
+                roll = rng.random()
+                if roll < 0.70:
+                    conn.execute("select public.mark_bubble_sent(%s, %s, 'r', %s)", (row[0], worker, at))
+                elif roll < 0.80:
+                    conn.execute("select public.release_bubble(%s, %s)", (row[0], worker))
+                elif roll < 0.93:
+                    conn.execute(
+                        "select public.mark_bubble_failed(%s, %s, 'busy', false, %s)", (row[0], worker, at)
+                    )
+                else:
+                    conn.execute(
+                        "select public.mark_bubble_failed(%s, %s, 'rejected', true, %s)", (row[0], worker, at)
+                    )
+    except BaseException as exc:  # reported to the main thread, which fails the test
+        errors.append(exc)
+
+
+def test_racing_claimers_with_releases_and_failures_never_send_twice_or_out_of_order(
+    conn: Conn, db_url: str, clock: PinnedClock
+) -> None:
+    conn.execute(AUDIT)
+    conn.execute("update public.send_window set retry_base = '1 millisecond', max_attempts = 1000")
+    ids_by_message = [
+        queue_message(conn, f"+1661555{n:04d}", [f"m{n} b{i}" for i in range(1, BUBBLES + 1)])
+        for n in range(MESSAGES)
+    ]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(CLAIMERS)
+    threads = [
+        threading.Thread(
+            target=_chaotic_claimer, args=(db_url, f"chaos-{k}", clock.at, 1000 + k, errors, barrier)
+        )
+        for k in range(CLAIMERS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert not any(thread.is_alive() for thread in threads), "a claimer did not finish within 180 s"
+    assert errors == [], f"claimers raised: {errors!r}"
+
+    audit = conn.execute(
+        "select seq, message_id, old_status, new_status from public.claim_audit order by seq"
+    ).fetchall()
+    holder: dict[int, bool] = defaultdict(bool)  # bubble -> currently sending
+    sent_at_seq: dict[int, int] = {}
+    failed: set[int] = set()
+    claims_after_sent: list[int] = []
+    for seq, message_id, old, new in audit:
+        if new == "sending":
+            assert not holder[message_id], f"bubble {message_id} claimed while already sending (audit #{seq})"
+            if message_id in sent_at_seq:
+                claims_after_sent.append(message_id)
+            holder[message_id] = True
+        elif old == "sending":
+            holder[message_id] = False
+        if new == "sent":
+            assert message_id not in sent_at_seq, f"bubble {message_id} marked sent twice"
+            sent_at_seq[message_id] = seq
+        if new == "failed":
+            failed.add(message_id)
+    assert claims_after_sent == [], f"sent bubbles claimed again: {claims_after_sent}"
+
+    outcomes: dict[int, str] = {
+        int(i): str(status) for i, status in conn.execute("select id, status from public.messages").fetchall()
+    }
+    kinds = {(str(old), str(new)) for _, _, old, new in audit}
+    assert ("sending", "queued") in kinds, "the race exercised releases and transient retries"
+    assert ("sending", "failed") in kinds, "the race exercised permanent failures"
+    for ids in ids_by_message:
+        statuses = [outcomes[i] for i in ids]
+        assert "queued" not in statuses, f"bubbles {ids} left unfinished: {statuses}"
+        assert "sending" not in statuses, f"bubbles {ids} left unfinished: {statuses}"
+        for earlier, later in itertools.pairwise(ids):
+            if later in sent_at_seq or outcomes[later] == "failed":
+                first_claim = min(seq for seq, mid, _old, new in audit if mid == later and new == "sending")
+                assert earlier in sent_at_seq, (
+                    f"bubble {later} was handed out although bubble {earlier} never went"
+                )
+                assert first_claim > sent_at_seq[earlier], (
+                    f"bubble {later} claimed before bubble {earlier} was sent"
+                )
+        if any(i in failed for i in ids):
+            first_failed = next(ids.index(i) for i in ids if i in failed)
+            assert all(outcomes[i] == "cancelled" for i in ids[first_failed + 1 :]), (
+                f"after the failure of bubble {ids[first_failed]} the rest is cancelled: {statuses}"
+            )
