@@ -314,46 +314,40 @@ def _guarded(what: str, action: Callable[[], Any]) -> Any:
         raise SchedulerDatabaseError(f"{what}: the database refused: {describe_error(exc)}") from exc
 
 
+def _cancelled_count(conn: Connection, campaign: str) -> int:
+    row = conn.execute(
+        "select count(*) from public.campaign_messages where campaign_name = %s and status = 'cancelled'",
+        (campaign,),
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def cancel_scheduled(conn: Connection, scheduled_id: int) -> CancelResult:
-    """The seed's `update scheduled_messages set status = 'cancelled' where id = N`, with its checks."""
+    """The seed's `update scheduled_messages set status = 'cancelled' where id = N`.
+
+    The database's guard refuses a sent message (naming the row); its follow-up trigger cancels the
+    unsent bubbles of a queued message and moves the campaign message to cancelled.
+    """
     with conn.transaction():
         row = conn.execute(
-            "select status, campaign_message_id from public.scheduled_messages where id = %s for update",
-            (scheduled_id,),
+            "select status from public.scheduled_messages where id = %s for update", (scheduled_id,)
         ).fetchone()
         if row is None:
             raise SchedulerDatabaseError(f"scheduled message {scheduled_id}: no such scheduled message")
-        current, campaign_message_id = row
-        if current == "cancelled":
+        if row[0] == "cancelled":
             return CancelResult(scheduled_cancelled=(), campaign_cancelled=0, already_cancelled=True)
-        if current in ("sent", "failed"):
-            raise SchedulerDatabaseError(
-                f"scheduled message {scheduled_id}: it is {current}; only SCH or queued messages can be cancelled"
-            )
         _guarded(
             f"scheduled message {scheduled_id}",
             lambda: conn.execute(
                 "update public.scheduled_messages set status = 'cancelled' where id = %s", (scheduled_id,)
             ),
         )
-        campaign_cancelled = 0
-        if campaign_message_id is not None:
-            campaign_cancelled = _guarded(
-                f"campaign message {campaign_message_id}",
-                lambda: (
-                    conn.execute(
-                        "update public.campaign_messages set status = 'cancelled' "
-                        "where id = %s and status in ('SUG', 'APR', 'SCH')",
-                        (campaign_message_id,),
-                    ).rowcount
-                ),
-            )
     log.info("scheduled message cancelled", scheduled_message_id=scheduled_id)
-    return CancelResult(scheduled_cancelled=(scheduled_id,), campaign_cancelled=campaign_cancelled)
+    return CancelResult(scheduled_cancelled=(scheduled_id,), campaign_cancelled=0)
 
 
 def cancel_campaign(conn: Connection, campaign: str) -> CancelResult:
-    """Cancel everything of a campaign not yet sent: SCH and queued texts, SUG/APR/SCH campaign messages."""
+    """Cancel everything of a campaign not yet sent: SCH and queued texts, SUG and APR campaign messages."""
     with conn.transaction():
         exists = conn.execute(
             "select exists (select 1 from public.campaign_messages where campaign_name = %(c)s) "
@@ -362,6 +356,7 @@ def cancel_campaign(conn: Connection, campaign: str) -> CancelResult:
         ).fetchone()
         if not exists or not exists[0]:
             raise SchedulerDatabaseError(f"campaign {campaign!r}: no such campaign")
+        before = _cancelled_count(conn, campaign)
         ids = _guarded(
             f"campaign {campaign!r}",
             lambda: [
@@ -373,19 +368,15 @@ def cancel_campaign(conn: Connection, campaign: str) -> CancelResult:
                 ).fetchall()
             ],
         )
-        campaign_cancelled = _guarded(
+        _guarded(
             f"campaign {campaign!r}",
-            lambda: (
-                conn.execute(
-                    "update public.campaign_messages set status = 'cancelled' "
-                    "where campaign_name = %s and status in ('SUG', 'APR', 'SCH') "
-                    "and not exists (select 1 from public.scheduled_messages s "
-                    "                 where s.campaign_message_id = campaign_messages.id "
-                    "                   and s.status not in ('SCH', 'cancelled'))",
-                    (campaign,),
-                ).rowcount
+            lambda: conn.execute(
+                "update public.campaign_messages set status = 'cancelled' "
+                "where campaign_name = %s and status in ('SUG', 'APR')",
+                (campaign,),
             ),
         )
+        campaign_cancelled = _cancelled_count(conn, campaign) - before
     log.info(
         "campaign cancelled", campaign=campaign, scheduled=len(ids), campaign_messages=campaign_cancelled
     )
@@ -412,11 +403,7 @@ def reschedule(
         ).fetchone()
         if row is None:
             raise SchedulerDatabaseError(f"scheduled message {scheduled_id}: no such scheduled message")
-        current, before = row
-        if current != "SCH":
-            raise SchedulerDatabaseError(
-                f"scheduled message {scheduled_id}: it is {current}; only a scheduled (SCH) message can be rescheduled"
-            )
+        before = row[1]
         after: datetime = to if to is not None else before + by
         _guarded(
             f"scheduled message {scheduled_id}",

@@ -1,0 +1,102 @@
+"""import and approve against the real database: E.164, line-numbered errors, all-or-nothing, idempotence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.integration.scheduler.helpers import BAD_CSV, SAMPLE_CSV, Conn, run, statuses
+
+NOW = "2025-11-05T14:30:00-08:00"
+
+
+def test_import_stores_e164_as_sug_and_twice_adds_nothing(db_url: str, conn: Conn) -> None:
+    first = run(db_url, "import", str(SAMPLE_CSV), "--campaign", "autumn", "--now", NOW)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.strip() == "Imported 5 messages into campaign 'autumn' as SUG; 0 already present"
+    rows = conn.execute(
+        "select customer_name, phone_number, status, approved_at from public.campaign_messages order by id"
+    ).fetchall()
+    assert [r[1] for r in rows] == [
+        "+12097930464",
+        "+15598819424",
+        "+12094880885",
+        "+15594930003",
+        "+12095550199",
+    ]
+    assert {r[2] for r in rows} == {"SUG"}
+    assert all(r[3] is None for r in rows)
+
+    again = run(db_url, "import", str(SAMPLE_CSV), "--campaign", "autumn", "--now", NOW)
+    assert again.exit_code == 0
+    assert again.stdout.strip() == "Imported 0 messages into campaign 'autumn' as SUG; 5 already present"
+    assert statuses(conn, "campaign_messages", "autumn") == {"SUG": 5}
+    # The same file for another campaign is another set of messages.
+    other = run(db_url, "import", str(SAMPLE_CSV), "--campaign", "winter", "--now", NOW)
+    assert other.exit_code == 0
+    assert statuses(conn, "campaign_messages", "winter") == {"SUG": 5}
+
+
+def test_a_bad_file_imports_nothing_and_names_every_bad_row(db_url: str, conn: Conn) -> None:
+    result = run(db_url, "import", str(BAD_CSV), "--campaign", "autumn")
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert errors == [
+        f"{BAD_CSV}: line 3: malformed phone number '12345' (not a valid number for its region)",
+        f"{BAD_CSV}: line 4: empty message",
+        f"{BAD_CSV}: line 5: empty bubble 2 of 3 (nothing between [BUBBLE] markers or at an end)",
+        f"{BAD_CSV}: line 6: missing column message (the row has 2 fields, the header 3)",
+        f"{BAD_CSV}: line 7: malformed phone number 'call me maybe' (The string supplied did not seem to be a phone number.)",
+        "error: 5 of 6 rows are invalid; nothing was imported (fix them, or pass --skip-invalid to import the valid rows only)",
+    ]
+    count = conn.execute("select count(*) from public.campaign_messages").fetchone()
+    assert count == (0,)
+
+
+def test_skip_invalid_imports_the_valid_rows(db_url: str, conn: Conn) -> None:
+    result = run(db_url, "import", str(BAD_CSV), "--campaign", "autumn", "--skip-invalid")
+    assert result.exit_code == 0
+    assert "Imported 1 message into campaign 'autumn' as SUG; 0 already present; 5 invalid rows skipped" in (
+        result.stdout
+    )
+    assert len(result.stderr.splitlines()) == 5
+    assert statuses(conn, "campaign_messages", "autumn") == {"SUG": 1}
+
+
+def test_import_with_approve_sets_apr_and_the_approval_time(db_url: str, conn: Conn) -> None:
+    result = run(db_url, "import", str(SAMPLE_CSV), "--campaign", "autumn", "--approve", "--now", NOW)
+    assert result.exit_code == 0
+    assert "as APR" in result.stdout
+    rows = conn.execute("select status, approved_at from public.campaign_messages").fetchall()
+    assert rows
+    assert {r[0] for r in rows} == {"APR"}
+    assert {r[1] for r in rows} == {datetime(2025, 11, 5, 22, 30, tzinfo=UTC)}
+
+
+def test_missing_file_and_missing_columns(db_url: str, tmp_path: object) -> None:
+    result = run(db_url, "import", "/nonexistent/campaign.csv", "--campaign", "autumn")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: /nonexistent/campaign.csv: no such file"
+
+
+def test_approve_all_and_some(db_url: str, conn: Conn) -> None:
+    assert run(db_url, "import", str(SAMPLE_CSV), "--campaign", "autumn").exit_code == 0
+    ids = [int(r[0]) for r in conn.execute("select id from public.campaign_messages order by id").fetchall()]
+    some = run(
+        db_url, "approve", "--campaign", "autumn", "--ids", str(ids[0]), "--ids", str(ids[1]), "--now", NOW
+    )
+    assert some.exit_code == 0, some.stderr
+    assert some.stdout.strip() == "Approved 2 messages of campaign 'autumn'"
+    assert statuses(conn, "campaign_messages", "autumn") == {"APR": 2, "SUG": 3}
+
+    refused = run(db_url, "approve", "--campaign", "autumn", "--ids", str(ids[0]), "--ids", "999999")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines() == [
+        f"campaign message {ids[0]}: not approved: status is APR, not SUG",
+        "campaign message 999999: not approved: not in this campaign",
+    ]
+
+    rest = run(db_url, "approve", "--campaign", "autumn", "--now", NOW)
+    assert rest.exit_code == 0
+    assert rest.stdout.strip() == "Approved 3 messages of campaign 'autumn'"
+    approved = conn.execute("select distinct approved_at from public.campaign_messages").fetchall()
+    assert approved == [(datetime(2025, 11, 5, 22, 30, tzinfo=UTC),)]
