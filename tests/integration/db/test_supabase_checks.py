@@ -20,7 +20,7 @@ from tests.harness import REPO_ROOT
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - the pinned CLI with fixed arguments
+    return subprocess.run(
         [str(supabase_cli()), *args],
         cwd=REPO_ROOT,
         capture_output=True,
