@@ -27,12 +27,14 @@ from scheduler import db, render
 from scheduler.importer import parse_csv_file
 from scheduler.planner import Plan, plan_campaign
 from sms_common.errors import SmsSchedulerError
-from sms_common.logs import configure_logging
+from sms_common.logs import configure_logging, get_logger
 from sms_common.settings import load_settings
 from sms_common.window import SendWindow
 
 #: Plans at least this long get a progress bar while they are written (on a terminal).
 PROGRESS_THRESHOLD = 2000
+
+log = get_logger("scheduler.cli")
 
 app = typer.Typer(
     name="sms-scheduler",
@@ -184,6 +186,7 @@ def import_command(
         parsed = parse_csv_file(file, region.upper())
         for problem in parsed.problems:
             err_console.print(f"{file}: {problem}", markup=False)
+            log.info("import row refused", file=str(file), line=problem.line, reason=problem.reason)
         if parsed.problems and not skip_invalid:
             fail(
                 f"{len(parsed.problems)} of {parsed.total} rows are invalid; nothing was imported "

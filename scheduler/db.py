@@ -211,35 +211,58 @@ def schedule(
         if progress is not None and written % COPY_CHUNK:
             progress(written % COPY_CHUNK)
         try:
-            inserted = conn.execute(
-                """
-                insert into public.scheduled_messages
-                       (campaign_message_id, phone_number, customer_name, message_content,
-                        scheduled_for, status, campaign_name)
-                select c.id, c.phone_number, c.customer_name, c.message_content, p.scheduled_for, 'SCH',
-                       c.campaign_name
-                  from _plan p
-                  join public.campaign_messages c on c.id = p.campaign_message_id
-                 where c.status = 'APR'
-                 order by p.scheduled_for, c.id
-                on conflict (campaign_message_id) do nothing
-                """
-            ).rowcount
-            conn.execute(
-                """
-                update public.campaign_messages c
-                   set status = 'SCH'
-                  from _plan p
-                 where c.id = p.campaign_message_id and c.status = 'APR'
-                   and exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
-                """
-            )
+            inserted = _write_plan(conn)
         except psycopg.Error as exc:
             raise SchedulerDatabaseError(
                 f"scheduling failed, nothing was written: {describe_error(exc)}"
             ) from exc
     log.info("campaign scheduled", campaign=campaign, scheduled=inserted, seed=seed)
     return ScheduleResult(plan=plan, inserted=inserted)
+
+
+def _write_plan(conn: Connection) -> int:
+    """Write the plan in `_plan`; returns how many messages it scheduled.
+
+    A campaign message whose earlier attempt failed (its scheduled row `failed`, the campaign row reset
+    to APR) gets that row back as SCH at the new time, the database's retry path; every other one gets
+    a new scheduled_messages row. The campaign rows move APR -> SCH in one UPDATE first, so the per-row
+    follow-up trigger on scheduled_messages finds nothing left to do.
+    """
+    revived = conn.execute(
+        """
+        update public.scheduled_messages s
+           set status = 'SCH', scheduled_for = p.scheduled_for, phone_number = c.phone_number,
+               customer_name = c.customer_name, message_content = c.message_content,
+               campaign_name = c.campaign_name
+          from _plan p
+          join public.campaign_messages c on c.id = p.campaign_message_id
+         where s.campaign_message_id = p.campaign_message_id and s.status = 'failed' and c.status = 'APR'
+        """
+    ).rowcount
+    conn.execute(
+        """
+        update public.campaign_messages c
+           set status = 'SCH'
+          from _plan p
+         where c.id = p.campaign_message_id and c.status = 'APR'
+           and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
+        """
+    )
+    inserted = conn.execute(
+        """
+        insert into public.scheduled_messages
+               (campaign_message_id, phone_number, customer_name, message_content,
+                scheduled_for, status, campaign_name)
+        select c.id, c.phone_number, c.customer_name, c.message_content, p.scheduled_for, 'SCH',
+               c.campaign_name
+          from _plan p
+          join public.campaign_messages c on c.id = p.campaign_message_id
+         where c.status = 'SCH'
+           and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
+         order by p.scheduled_for, c.id
+        """
+    ).rowcount
+    return revived + inserted
 
 
 # -- status -----------------------------------------------------------------------------------------

@@ -247,3 +247,28 @@ def test_the_plan_follows_the_database_window(db_url: str, conn: Conn, zone: str
         assert sql_open == (True,)
     assert f"Send window: 10:00-12:00 {zone}, Tue,Thu" in result.stdout
     assert max(times) - min(times) > timedelta(days=2)
+
+
+def test_a_failed_message_approved_again_is_rescheduled_on_its_own_row(db_url: str, conn: Conn) -> None:
+    (campaign_id,) = add_approved(conn, 1)
+    assert run(db_url, "schedule", "--seed", "1", "--yes").exit_code == 0
+    row = conn.execute("select id, scheduled_for from public.scheduled_messages").fetchone()
+    assert row is not None
+    scheduled_id, first_time = row
+    conn.execute("select public.promote_scheduled_message(%s, %s)", (scheduled_id, first_time))
+    claimed = conn.execute("select id from public.claim_next_bubble('w', %s)", (first_time,)).fetchone()
+    assert claimed is not None
+    conn.execute(
+        "select public.mark_bubble_failed(%s, 'w', 'CMS ERROR 500', true, %s)", (claimed[0], first_time)
+    )
+    assert conn.execute("select status from public.scheduled_messages").fetchone() == ("failed",)
+    assert conn.execute("select status from public.campaign_messages").fetchone() == ("failed",)
+
+    # The operator approves it again (failed -> APR) and schedules: the same row comes back as SCH.
+    conn.execute("update public.campaign_messages set status = 'APR' where id = %s", (campaign_id,))
+    again = run(db_url, "schedule", "--seed", "2", "--yes")
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout.splitlines()[-1] == "Scheduled 1 message (SCH)"
+    rows = conn.execute("select id, status, error_message from public.scheduled_messages").fetchall()
+    assert rows == [(scheduled_id, "SCH", None)]
+    assert conn.execute("select status from public.campaign_messages").fetchone() == ("SCH",)

@@ -1,0 +1,156 @@
+"""The scheduler CLI as an operator runs it: a subprocess with DATABASE_URL, its output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from tests.harness import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "scheduler"
+LINE_RE = re.compile(
+    r"^\[(\d+)/5\] +(.+?) +\| (\+1\d{10}) +\| (\d\d/\d\d \d\d:\d\d [AP]M) \| \+ ?(\d+)m \| (\d) bubbles?$"
+)
+NOW = "2025-11-05T14:00:00-08:00"
+
+
+def cli(
+    db_url: str | None, *args: str, entry: str = "module", **env: str
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "LOG_LEVEL"}}
+    if db_url is not None:
+        base["DATABASE_URL"] = db_url
+    base["SMS_SETTINGS_FILE"] = "/nonexistent/sms.env"
+    command = (
+        [sys.executable, "-m", "scheduler"]
+        if entry == "module"
+        else [str(Path(sys.executable).parent / "sms-scheduler")]
+    )
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env=base | env,
+        timeout=120,
+    )
+
+
+def test_import_approve_preview_schedule_status(db_url: str) -> None:
+    imported = cli(db_url, "import", str(FIXTURES / "campaign.csv"), "--campaign", "autumn", "--now", NOW)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout == "Imported 5 messages into campaign 'autumn' as SUG; 0 already present\n"
+
+    approved = cli(db_url, "approve", "--campaign", "autumn", "--now", NOW, entry="script")
+    assert approved.returncode == 0, approved.stderr
+    assert approved.stdout == "Approved 5 messages of campaign 'autumn'\n"
+
+    plan_args = ("--campaign", "autumn", "--start", "2025-11-05T19:40:00-08:00", "--seed", "42", "--now", NOW)
+    preview = cli(db_url, "preview", *plan_args)
+    assert preview.returncode == 0, preview.stderr
+    lines = preview.stdout.splitlines()
+    plan = [line for line in lines if line.startswith("[")]
+    assert len(plan) == 5
+    matches = [LINE_RE.match(line) for line in plan]
+    assert all(matches), plan
+    assert [m[2] for m in matches if m] == [
+        "Jaquelin Rodriguez",
+        "Sandy Evans",
+        "Aubrey Mann",
+        "Melynna Ramirez",
+        "Rivera, Sam",
+    ]
+    assert [m[6] for m in matches if m] == ["3", "2", "1", "3", "2"]
+    assert plan[2].endswith("| 1 bubble")
+    # 19:40 on a Wednesday: a few messages that evening, the rest from Thursday 09:00.
+    days = {m[4][:5] for m in matches if m}
+    assert days == {"11/05", "11/06"}
+    assert any(
+        line.startswith("    [WINDOW] Send window closed: next message at the next opening, Thu 11/06 09:0")
+        for line in lines
+    )
+    assert any(line.startswith("Campaign Duration: ") and "(2 business days" in line for line in lines)
+    assert any(line.startswith("First send: Wed 11/05 07:4") for line in lines)
+    assert any(line.startswith("Last send:  Thu 11/06 09:") for line in lines)
+    assert lines[-1].startswith("Preview only: nothing was written.")
+
+    scheduled = cli(db_url, "schedule", *plan_args, "--yes")
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert [line for line in scheduled.stdout.splitlines() if line.startswith("[")] == plan
+    assert scheduled.stdout.splitlines()[-1] == "Scheduled 5 messages (SCH)"
+
+    again = cli(db_url, "schedule", *plan_args, "--yes")
+    assert again.returncode == 0
+    assert again.stdout == "No approved (APR) messages to plan.\n"
+
+    status = cli(db_url, "status", "--campaign", "autumn", "--now", NOW)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines()[0] == (
+        "Send window OPEN now (Wed 11/05 02:00 PM PST); closes Wed 11/05 08:00 PM PST"
+    )
+    assert len([line for line in status.stdout.splitlines() if line.startswith("  #")]) == 5
+
+
+def test_errors_are_plain_and_exit_non_zero(db_url: str) -> None:
+    no_url = cli(None, "status")
+    assert no_url.returncode == 1
+    assert no_url.stderr.startswith("error: DATABASE_URL is not set")
+
+    unreachable = cli("postgresql://postgres@127.0.0.1:1/nothing", "status")
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith("error: cannot connect to the database")
+
+    bad = cli(db_url, "import", str(FIXTURES / "campaign_bad.csv"), "--campaign", "autumn")
+    assert bad.returncode == 1
+    assert f"{FIXTURES / 'campaign_bad.csv'}: line 3: malformed phone number '12345'" in bad.stderr
+    assert bad.stderr.splitlines()[-1].startswith("error: 5 of 6 rows are invalid; nothing was imported")
+    assert "Traceback" not in bad.stderr
+
+    usage = cli(db_url, "schedule", "--limit", "0")
+    assert usage.returncode == 2
+
+    missing = cli(db_url, "cancel", "--id", "77")
+    assert missing.returncode == 1
+    assert missing.stderr == "error: scheduled message 77: no such scheduled message\n"
+
+
+def test_logs_mask_phone_numbers_the_operator_output_does_not(db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_name,phone_number,message\nAnn,+1 000 555 0101,Hello\nBen,2097930464,Hi\n")
+    refused = cli(db_url, "import", str(bad), "-c", "spring", "--skip-invalid", "--verbose", LOG_LEVEL="INFO")
+    assert refused.returncode == 0, refused.stderr
+    # The operator sees the number they must fix; the structured log line only its last four digits.
+    assert f"{bad}: line 2: malformed phone number '+1 000 555 0101'" in refused.stderr
+    records = [json.loads(line) for line in refused.stderr.splitlines() if line.startswith("{")]
+    refusal = [r for r in records if r["event"] == "import row refused"]
+    assert len(refusal) == 1
+    assert refusal[0]["line"] == 2
+    assert "0101" in refusal[0]["reason"]
+    assert "555 0101" not in refusal[0]["reason"]
+    assert "5550101" not in json.dumps(records)
+
+    imported = cli(
+        db_url,
+        "import",
+        str(FIXTURES / "campaign.csv"),
+        "-c",
+        "autumn",
+        "--approve",
+        "--verbose",
+        LOG_LEVEL="INFO",
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert '"event": "campaign imported"' in imported.stderr
+    preview = cli(db_url, "preview", "-c", "autumn", "--seed", "1", "--verbose", LOG_LEVEL="INFO")
+    assert "+12097930464" in preview.stdout
+    assert "+12097930464" not in preview.stderr
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute("select count(*) from public.campaign_messages where status = 'APR'").fetchone()
+    assert row == (5,)
