@@ -235,12 +235,13 @@ Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carryi
   await withSql(async (sql) => {
     await openWindowAlways(sql);
     const campaign = `edge-fail-${crypto.randomUUID()}`;
-    // A trigger that refuses this test's bubbles makes the promotion fail inside the safe wrapper.
+    // A failure outside the per-row handling of process_scheduled_messages() (here: its pacing
+    // bookkeeping refuses to be written) reaches the safe wrapper, which reports it in error_message.
     await sql.begin(async (tx) => {
       await tx.unsafe(`
         create or replace function public.edge_test_refuse() returns trigger language plpgsql as $$
-        begin raise exception 'edge test refuses this bubble'; end $$`);
-      await tx.unsafe(`create trigger edge_test_refuse before insert on public.messages
+        begin raise exception 'edge test refuses the pacing update'; end $$`);
+      await tx.unsafe(`create trigger edge_test_refuse before insert or update on public.campaign_pacing
                        for each row execute function public.edge_test_refuse()`);
     });
     try {
@@ -250,14 +251,16 @@ Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carryi
       const response = await handler(request("POST", bearer(KEY)));
       assert.deepStrictEqual(response.status, 500);
       const body = await response.json();
-      includes(String(body.error_message), "edge test refuses this bubble");
+      includes(String(body.error_message), "edge test refuses the pacing update");
       assert.deepStrictEqual(body.error, body.error_message);
       const [row] = await sql<{ status: string }[]>`select status from public.scheduled_messages where id = ${id}`;
       assert.deepStrictEqual(row.status, "SCH", "the failed promotion rolled back");
       assert.deepStrictEqual(captured.lines.map((l) => l.event), ["process_due.promotion_failed"]);
       await sql`delete from public.scheduled_messages where id = ${id}`;
     } finally {
-      await sql.unsafe(`drop trigger edge_test_refuse on public.messages; drop function public.edge_test_refuse()`);
+      await sql.unsafe(
+        `drop trigger edge_test_refuse on public.campaign_pacing; drop function public.edge_test_refuse()`,
+      );
     }
   });
 });
