@@ -138,14 +138,26 @@ def resolve_now(conn: db.Connection, now: str | None, window: SendWindow) -> dat
     return parse_instant(now, window, "--now") if now else db.database_now(conn)
 
 
+#: How far in the past --start may lie: a moment ago is fine (the same command run a little later must
+#: still write the plan `preview` showed); further back is almost certainly a typo.
+PAST_START_TOLERANCE = timedelta(hours=1)
+
+
 def resolve_start(start: str | None, now: datetime, window: SendWindow) -> datetime:
+    """The plan's start: now, or --start; a start up to an hour ago is kept (with a note), older is refused."""
     if start is None:
         return now
     moment = parse_instant(start, window, "--start")
-    if moment < now.replace(microsecond=0):
+    if moment < now - PAST_START_TOLERANCE:
         raise UsageError(
-            f"--start {start} is in the past (now is {render.long_time(window, now)}); "
+            f"--start {start} is more than an hour in the past (now is {render.long_time(window, now)}); "
             "a plan starts now or later"
+        )
+    if moment < now.replace(microsecond=0):
+        err_console.print(
+            f"note: --start is {render.minutes(now - moment)} min in the past; messages due before now go out "
+            "at the next promotion, paced by the send window's catch_up_gap",
+            markup=False,
         )
     return moment
 

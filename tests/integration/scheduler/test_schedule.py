@@ -112,14 +112,19 @@ def test_limit_and_campaign_filter(db_url: str, conn: Conn) -> None:
     assert statuses(conn, "campaign_messages", "autumn") == {"APR": 10}
 
 
-def test_a_start_in_the_past_is_refused(db_url: str, conn: Conn) -> None:
+def test_a_start_long_ago_is_refused_a_moment_ago_is_kept(db_url: str, conn: Conn) -> None:
     add_approved(conn, 3)
-    result = run(db_url, "preview", "--start", "2025-11-05T13:00:00-08:00", "--now", NOW)
+    result = run(db_url, "preview", "--start", "2025-11-05T12:59:00-08:00", "--now", NOW)
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "error: --start 2025-11-05T13:00:00-08:00 is in the past (now is Wed 11/05 02:00 PM PST); "
-        "a plan starts now or later"
+        "error: --start 2025-11-05T12:59:00-08:00 is more than an hour in the past "
+        "(now is Wed 11/05 02:00 PM PST); a plan starts now or later"
     )
+    # A few minutes ago (the same command run a little after `preview`) plans from the given start.
+    recent = run(db_url, "preview", "--start", "2025-11-05T13:50:00-08:00", "--seed", "1", "--now", NOW)
+    assert recent.exit_code == 0
+    assert recent.stderr.startswith("note: --start is 10 min in the past;")
+    assert "First send: Wed 11/05 01:5" in recent.stdout
     bad = run(db_url, "preview", "--start", "next tuesday", "--now", NOW)
     assert bad.exit_code == 1
     assert "--start 'next tuesday' is not an ISO 8601 date and time" in bad.stderr
