@@ -12,7 +12,8 @@ database and simulated modem, how long a queued bubble waits before the listener
 - seed-poll the seed's 10 s poll.
 
 The end point is the listener's call into the modem driver (the AT+CMGS write starts right after).
-Each sample is inserted at a random moment, so a poll's phase is uniform. Figures are printed, never
+Each sample is inserted at a random moment (stratified over the poll interval), so a poll's phase is
+uniform. Figures are printed, never
 asserted (the pytest smoke test only checks that every strategy delivered its samples).
 
     python bench/bench_wake_latency.py            # ~3 minutes (the 10 s poll dominates)
@@ -172,8 +173,14 @@ async def measure(strategy: Strategy, db_url: str, rng: random.Random) -> Result
         try:
             await _until(ready, 10, f"{strategy.name} subscribed")
             async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
-                for n in range(strategy.samples):
-                    await asyncio.sleep(rng.uniform(0, strategy.spread))
+                # Stratified random phases: with a dozen samples plain uniform draws can all land in
+                # one half of a poll interval and skew the median; one draw per stratum cannot.
+                waits = [
+                    (k + rng.random()) / strategy.samples * strategy.spread for k in range(strategy.samples)
+                ]
+                rng.shuffle(waits)
+                for n, wait in enumerate(waits):
+                    await asyncio.sleep(wait)
                     text = f"{strategy.name} sample {n}"
                     await conn.execute(
                         "insert into messages (bubble_index, bubble_count, phone_number, content) "
