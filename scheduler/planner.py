@@ -138,6 +138,21 @@ def _uniform(rng: random.Random, low: timedelta, high: timedelta) -> timedelta:
     return timedelta(seconds=round(seconds))
 
 
+def next_open_opening(window: SendWindow, after: datetime) -> datetime:
+    """The next opening at which the window really is open.
+
+    Only differs from `window.next_opening` when an opening time does not exist on a DST day (a window
+    opening at 02:30 on the night clocks spring forward): that day is skipped.
+    """
+    moment = after
+    for _ in range(400):
+        opening = window.next_opening(moment)
+        if window.is_open(opening):
+            return opening
+        moment = opening
+    raise PlanningError(f"the send window ({window.describe()}) never opens after {after.isoformat()}")
+
+
 def _at_opening(window: SendWindow, opening: datetime, rng: random.Random) -> datetime:
     jitter = _uniform(rng, timedelta(0), OPENING_JITTER_MAX)
     candidate = opening + jitter
@@ -157,7 +172,7 @@ def plan_campaign(
     start = start.astimezone(UTC).replace(microsecond=0)
     rng = random.Random(seed)  # noqa: S311 - human-looking spacing, not security
     skip_probability = rng.uniform(SKIP_PROBABILITY_MIN, SKIP_PROBABILITY_MAX)
-    effective_start = start if window.is_open(start) else window.next_opening(start)
+    effective_start = start if window.is_open(start) else next_open_opening(window, start)
 
     items: list[PlannedMessage] = []
     previous: datetime | None = None
@@ -168,7 +183,7 @@ def plan_campaign(
             step = _uniform(rng, timedelta(0), FIRST_DELAY_MAX)
             candidate = effective_start + step
             if not window.is_open(candidate):
-                candidate = _at_opening(window, window.next_opening(candidate), rng)
+                candidate = _at_opening(window, next_open_opening(window, candidate), rng)
                 moved = True
             gap = candidate - start
         else:
@@ -177,7 +192,7 @@ def plan_campaign(
                 extra = _uniform(rng, SKIP_MIN, SKIP_MAX)
             candidate = previous + step + extra
             if not window.is_open(candidate):
-                candidate = _at_opening(window, window.next_opening(candidate), rng)
+                candidate = _at_opening(window, next_open_opening(window, candidate), rng)
                 moved = True
             gap = candidate - previous
         items.append(

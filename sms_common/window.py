@@ -74,13 +74,26 @@ class SendWindow:
         wall = local.time().replace(tzinfo=None)
         return local.isoweekday() in self.week_days and self.opens_at <= wall < self.closes_at
 
+    def _instant(self, day: date, wall: time) -> datetime:
+        """Local `day` + `wall` as an instant, resolved as PostgreSQL's `(date + time) at time zone` does.
+
+        A wall time that does not exist (clocks spring forward) or exists twice (clocks fall back) is read
+        as standard time, which is what PostgreSQL does; zoneinfo's `fold` picks the matching offset.
+        """
+        first = datetime.combine(day, wall, tzinfo=self._zone)
+        second = first.replace(fold=1)
+        if first.utcoffset() == second.utcoffset():
+            return first.astimezone(UTC)
+        standard = second if second.dst() == timedelta(0) else first
+        return standard.astimezone(UTC)
+
     def opening_on(self, day: date) -> datetime:
         """The instant (UTC) at which the window opens on local date `day` (whether or not it is a window day)."""
-        return datetime.combine(day, self.opens_at, tzinfo=self._zone).astimezone(UTC)
+        return self._instant(day, self.opens_at)
 
     def closing_on(self, day: date) -> datetime:
         """The instant (UTC) at which the window closes on local date `day`."""
-        return datetime.combine(day, self.closes_at, tzinfo=self._zone).astimezone(UTC)
+        return self._instant(day, self.closes_at)
 
     def next_opening(self, after: datetime) -> datetime:
         """The first opening strictly after `after` (today's if still ahead, else a later window day)."""

@@ -61,6 +61,9 @@ def test_default_window_matches_sql(conn: Conn) -> None:
         ("America/New_York", "07:30", "18:15", "{1,3,6}"),
         ("Europe/Berlin", "08:00", "22:00", "{1,2,3,4,5,6,7}"),
         ("America/Los_Angeles", "09:00", "20:00", "{6,7}"),
+        # Opening times that do not exist (spring forward) or exist twice (fall back) on DST nights.
+        ("America/Los_Angeles", "02:00", "02:45", "{1,2,3,4,5,6,7}"),
+        ("America/Los_Angeles", "01:00", "01:45", "{1,2,3,4,5,6,7}"),
     ],
 )
 def test_an_edited_window_is_read_and_matches_sql(

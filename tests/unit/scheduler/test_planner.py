@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,6 +21,7 @@ from scheduler.planner import (
     Plan,
     PlanningError,
     bubble_count,
+    next_open_opening,
     plan_campaign,
 )
 from sms_common.window import SendWindow
@@ -34,7 +35,7 @@ def check_rules(plan: Plan) -> None:
     """Every rule of the plan, checked on the plan alone (used by all property tests)."""
     window = plan.window
     items = plan.items
-    expected_start = plan.start if window.is_open(plan.start) else window.next_opening(plan.start)
+    expected_start = plan.start if window.is_open(plan.start) else next_open_opening(window, plan.start)
     assert plan.effective_start == expected_start
     assert 0.15 <= plan.skip_probability <= 0.20
     previous: datetime | None = None
@@ -53,7 +54,7 @@ def check_rules(plan: Plan) -> None:
         if item.moved_to_opening:
             # It would have fallen outside the window: it goes to the next opening plus 0-2 minutes.
             assert not window.is_open(candidate)
-            opening = window.next_opening(candidate)
+            opening = next_open_opening(window, candidate)
             assert opening <= item.send_at <= opening + OPENING_JITTER_MAX
         else:
             assert item.send_at == candidate
@@ -223,3 +224,14 @@ def test_empty_plan_and_naive_start() -> None:
 )
 def test_bubble_count(content: str, count: int) -> None:
     assert bubble_count(content) == count
+
+
+def test_an_opening_that_does_not_exist_on_the_dst_night_skips_that_day() -> None:
+    # 02:00-02:45 every day: on Sunday 2025-03-09 (spring forward) 02:00-02:59 never happens.
+    night = SendWindow(opens_at=time(2), closes_at=time(2, 45), week_days=frozenset(range(1, 8)))
+    plan = plan_campaign(messages(40), night, datetime(2025, 3, 8, 2, 30, tzinfo=PACIFIC), 1)
+    check_rules(plan)
+    days = {night.local(i.send_at).date() for i in plan.items}
+    assert date(2025, 3, 9) not in days
+    assert date(2025, 3, 10) in days
+    assert all(night.is_open(i.send_at) for i in plan.items)
