@@ -103,11 +103,9 @@ comment on table public.scheduled_messages is
   'One text at one time: SCH -> queued (promotion split it into messages) -> sent (every bubble accepted '
   'by the modem) | failed | cancelled. failed -> SCH retries.';
 
--- Promotion: due SCH rows per campaign in time order (only live rows are in the index).
+-- Promotion: due SCH rows in time order (only live rows are in the index).
 create index scheduled_messages_due_idx
   on public.scheduled_messages (scheduled_for, id) where status = 'SCH';
-create index scheduled_messages_due_by_campaign_idx
-  on public.scheduled_messages ((coalesce(campaign_name, '')), scheduled_for, id) where status = 'SCH';
 create index scheduled_messages_queued_idx
   on public.scheduled_messages (queued_at) where status = 'queued';
 -- Dashboard: what went out or is planned on a given day.

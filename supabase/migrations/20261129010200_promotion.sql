@@ -51,6 +51,7 @@ declare
   v_at constant timestamptz := $2;
   v_phone text;
   v_content text;
+  v_parts text[];
   v_count integer;
   v_pending integer;
   v_requeued bigint;
@@ -64,7 +65,9 @@ begin
       using errcode = 'object_not_in_prerequisite_state';
   end if;
 
-  select count(*)::integer into v_count from public.split_bubbles(v_content);
+  select coalesce(array_agg(b.content order by b.bubble_index), '{}') into v_parts
+    from public.split_bubbles(v_content) b;
+  v_count := cardinality(v_parts);
   if v_count = 0 then
     update public.scheduled_messages s
        set status = 'failed',
@@ -75,8 +78,8 @@ begin
 
   if not exists (select 1 from public.messages m where m.scheduled_message_id = v_id) then
     insert into public.messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content, status)
-    select v_id, b.bubble_index, v_count, v_phone, b.content, 'queued'
-      from public.split_bubbles(v_content) b
+    select v_id, b.bubble_index::integer, v_count, v_phone, b.content, 'queued'
+      from unnest(v_parts) with ordinality as b(content, bubble_index)
      order by b.bubble_index;
     v_pending := v_count;
   else
@@ -94,7 +97,7 @@ begin
              sent_at = null,
              modem_reference = null,
              error_message = null
-        from public.split_bubbles(v_content) b
+        from unnest(v_parts) with ordinality as b(content, bubble_index)
        where m.scheduled_message_id = v_id
          and m.bubble_index = b.bubble_index
          and not (m.status = 'sent' and m.content = b.content and m.phone_number = v_phone)
@@ -114,8 +117,8 @@ begin
        and m.bubble_index > v_count
        and m.status not in ('sent', 'cancelled');
     insert into public.messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content, status)
-    select v_id, b.bubble_index, v_count, v_phone, b.content, 'queued'
-      from public.split_bubbles(v_content) b
+    select v_id, b.bubble_index::integer, v_count, v_phone, b.content, 'queued'
+      from unnest(v_parts) with ordinality as b(content, bubble_index)
      where not exists (
        select 1 from public.messages m where m.scheduled_message_id = v_id and m.bubble_index = b.bubble_index)
      order by b.bubble_index;
@@ -161,7 +164,9 @@ declare
   v_limit constant integer := coalesce($2, 50);
   v_tolerance constant interval := interval '65 seconds';
   v_gap interval;
-  v_group record;
+  v_candidate_row record;
+  v_campaign text;
+  v_skip_campaign boolean := false;
   v_row_id bigint;
   v_scheduled_for timestamptz;
   v_last_slot timestamptz;
@@ -182,55 +187,61 @@ begin
   select w.catch_up_gap into v_gap from public.send_window w where w.id;
   v_gap := coalesce(v_gap, interval '4 minutes');
 
-  <<campaigns>>
-  for v_group in
-    select coalesce(s.campaign_name, '') as campaign_key, min(s.scheduled_for) as first_due
+  -- One pass over the due rows (partial index on status = 'SCH'), campaign by campaign (the campaign with
+  -- the earliest due row first), each campaign's rows in time order. The scan takes no locks; each row
+  -- is locked and re-checked on its own, so the cost of a call grows with the due rows only.
+  for v_candidate_row in
+    select s.id, coalesce(s.campaign_name, '') as campaign_key
       from public.scheduled_messages s
      where s.status = 'SCH' and s.scheduled_for <= v_at
-     group by 1
-     order by 2, 1
+     order by min(s.scheduled_for) over (partition by coalesce(s.campaign_name, '')),
+              coalesce(s.campaign_name, ''), s.scheduled_for, s.id
   loop
-    exit campaigns when v_handled >= v_limit;
-    -- Another promotion is deciding for this campaign right now: leave the campaign to it.
-    continue campaigns when not pg_catalog.pg_try_advisory_xact_lock(
-      1397572435, pg_catalog.hashtext(v_group.campaign_key));
-    select p.last_slot into v_last_slot
-      from public.campaign_pacing p where p.campaign_key = v_group.campaign_key;
+    exit when v_handled >= v_limit;
+    if v_campaign is distinct from v_candidate_row.campaign_key then
+      v_campaign := v_candidate_row.campaign_key;
+      -- Another promotion is deciding for this campaign right now: leave the campaign to it.
+      v_skip_campaign := not pg_catalog.pg_try_advisory_xact_lock(1397572435, pg_catalog.hashtext(v_campaign));
+      v_last_slot := null;
+      if not v_skip_campaign then
+        select p.last_slot into v_last_slot from public.campaign_pacing p where p.campaign_key = v_campaign;
+      end if;
+    end if;
+    continue when v_skip_campaign;
+    if v_last_slot is not null and v_at < v_last_slot + v_gap then
+      v_skip_campaign := true;  -- paced: the rest of this campaign waits for a later call
+      continue;
+    end if;
 
-    <<rows>>
-    loop
-      exit campaigns when v_handled >= v_limit;
-      exit rows when v_last_slot is not null and v_at < v_last_slot + v_gap;
-      select s.id, s.scheduled_for into v_row_id, v_scheduled_for
-        from public.scheduled_messages s
-       where s.status = 'SCH'
-         and s.scheduled_for <= v_at
-         and coalesce(s.campaign_name, '') = v_group.campaign_key
-       order by s.scheduled_for, s.id
-       limit 1
-         for update skip locked;
-      exit rows when not found;
-      v_handled := v_handled + 1;
-      begin
-        v_bubbles := public.promote_scheduled_message(v_row_id, v_at);
-      exception when others then
-        get stacked diagnostics v_error = message_text;
-        update public.scheduled_messages s
-           set status = 'failed', error_message = 'promotion failed: ' || v_error
-         where s.id = v_row_id;
-        continue rows;
-      end;
-      continue rows when v_bubbles = 0;
+    -- Lock the row; skip it if another caller holds it or it changed since the scan.
+    select s.id, s.scheduled_for into v_row_id, v_scheduled_for
+      from public.scheduled_messages s
+     where s.id = v_candidate_row.id
+       and s.status = 'SCH'
+       and s.scheduled_for <= v_at
+       and coalesce(s.campaign_name, '') = v_campaign
+       for update skip locked;
+    continue when not found;
+    v_handled := v_handled + 1;
+    begin
+      v_bubbles := public.promote_scheduled_message(v_row_id, v_at);
+    exception when others then
+      get stacked diagnostics v_error = message_text;
+      update public.scheduled_messages s
+         set status = 'failed', error_message = 'promotion failed: ' || v_error
+       where s.id = v_row_id;
+      continue;
+    end;
+    continue when v_bubbles = 0;
 
-      v_candidate := greatest(v_scheduled_for, v_last_slot + v_gap);
-      v_slot := case when v_at - v_candidate > v_tolerance then v_at else v_candidate end;
-      v_last_slot := v_slot;
-      insert into public.campaign_pacing as p (campaign_key, last_slot, last_promoted_at)
-      values (v_group.campaign_key, v_slot, v_at)
-      on conflict (campaign_key) do update
-        set last_slot = excluded.last_slot, last_promoted_at = excluded.last_promoted_at, updated_at = now();
-      v_promoted := v_promoted + 1;
-    end loop;
+    v_candidate := greatest(v_scheduled_for, v_last_slot + v_gap);
+    v_slot := case when v_at - v_candidate > v_tolerance then v_at else v_candidate end;
+    v_last_slot := v_slot;
+    insert into public.campaign_pacing as p (campaign_key, last_slot, last_promoted_at)
+    values (v_campaign, v_slot, v_at)
+    on conflict (campaign_key) do update
+      set last_slot = excluded.last_slot, last_promoted_at = excluded.last_promoted_at, updated_at = now();
+    v_promoted := v_promoted + 1;
   end loop;
   return v_promoted;
 end
