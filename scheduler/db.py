@@ -25,8 +25,8 @@ from sms_common.window import SendWindow, load_send_window
 Connection = psycopg.Connection[tuple[Any, ...]]
 Progress = Callable[[int], None]
 
-#: Rows per COPY chunk when writing a plan (the progress bar advances per chunk).
-COPY_CHUNK = 5000
+#: Messages written per statement group (the progress bar advances per chunk; all in one transaction).
+WRITE_CHUNK = 5000
 
 log = get_logger("scheduler.db")
 
@@ -199,19 +199,19 @@ def schedule(
             return ScheduleResult(plan=plan, inserted=0)
         conn.execute(
             "create temporary table _plan (campaign_message_id bigint primary key, "
-            "scheduled_for timestamptz not null) on commit drop"
+            "scheduled_for timestamptz not null, chunk integer not null) on commit drop"
         )
-        written = 0
-        with conn.cursor().copy("copy _plan (campaign_message_id, scheduled_for) from stdin") as copy:
-            for item in plan.items:
-                copy.write_row((item.message.id, item.send_at))
-                written += 1
-                if progress is not None and written % COPY_CHUNK == 0:
-                    progress(COPY_CHUNK)
-        if progress is not None and written % COPY_CHUNK:
-            progress(written % COPY_CHUNK)
+        with conn.cursor().copy("copy _plan (campaign_message_id, scheduled_for, chunk) from stdin") as copy:
+            for index, item in enumerate(plan.items):
+                copy.write_row((item.message.id, item.send_at, index // WRITE_CHUNK))
+        conn.execute("create index on _plan (chunk)")
+        conn.execute("analyze _plan")
         try:
-            inserted = _write_plan(conn)
+            inserted = 0
+            for chunk in range((len(plan.items) + WRITE_CHUNK - 1) // WRITE_CHUNK):
+                inserted += _write_plan(conn, chunk)
+                if progress is not None:
+                    progress(min(WRITE_CHUNK, len(plan.items) - chunk * WRITE_CHUNK))
         except psycopg.Error as exc:
             raise SchedulerDatabaseError(
                 f"scheduling failed, nothing was written: {describe_error(exc)}"
@@ -220,8 +220,8 @@ def schedule(
     return ScheduleResult(plan=plan, inserted=inserted)
 
 
-def _write_plan(conn: Connection) -> int:
-    """Write the plan in `_plan`; returns how many messages it scheduled.
+def _write_plan(conn: Connection, chunk: int) -> int:
+    """Write one chunk of the plan in `_plan`; returns how many messages it scheduled.
 
     A campaign message whose earlier attempt failed (its scheduled row `failed`, the campaign row reset
     to APR) gets that row back as SCH at the new time, the database's retry path; every other one gets
@@ -236,17 +236,20 @@ def _write_plan(conn: Connection) -> int:
                campaign_name = c.campaign_name
           from _plan p
           join public.campaign_messages c on c.id = p.campaign_message_id
-         where s.campaign_message_id = p.campaign_message_id and s.status = 'failed' and c.status = 'APR'
-        """
+         where p.chunk = %(chunk)s
+           and s.campaign_message_id = p.campaign_message_id and s.status = 'failed' and c.status = 'APR'
+        """,
+        {"chunk": chunk},
     ).rowcount
     conn.execute(
         """
         update public.campaign_messages c
            set status = 'SCH'
           from _plan p
-         where c.id = p.campaign_message_id and c.status = 'APR'
+         where p.chunk = %(chunk)s and c.id = p.campaign_message_id and c.status = 'APR'
            and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
-        """
+        """,
+        {"chunk": chunk},
     )
     inserted = conn.execute(
         """
@@ -257,10 +260,11 @@ def _write_plan(conn: Connection) -> int:
                c.campaign_name
           from _plan p
           join public.campaign_messages c on c.id = p.campaign_message_id
-         where c.status = 'SCH'
+         where p.chunk = %(chunk)s and c.status = 'SCH'
            and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
          order by p.scheduled_for, c.id
-        """
+        """,
+        {"chunk": chunk},
     ).rowcount
     return revived + inserted
 

@@ -154,3 +154,42 @@ def test_logs_mask_phone_numbers_the_operator_output_does_not(db_url: str, tmp_p
     with psycopg.connect(db_url) as conn:
         row = conn.execute("select count(*) from public.campaign_messages where status = 'APR'").fetchone()
     assert row == (5,)
+
+
+def test_a_long_schedule_shows_a_progress_bar_on_a_terminal(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into public.campaign_messages (campaign_name, customer_name, phone_number, message_content, "
+            "status, approved_at) select 'big', 'C' || n, '+1209' || (1000000 + n), 'Hi ' || n, 'APR', now() "
+            "from generate_series(1, 12000) n"
+        )
+    args = (
+        "schedule",
+        "-c",
+        "big",
+        "--seed",
+        "3",
+        "--start",
+        "2025-11-05T14:30-08:00",
+        "--now",
+        NOW,
+        "-y",
+        "-q",
+    )
+    # TTY_COMPATIBLE=1 makes rich treat the pipes as a terminal, as an operator's shell is.
+    shown = cli(db_url, *args, TTY_COMPATIBLE="1")
+    assert shown.returncode == 0, shown.stderr
+    assert "writing the plan" in shown.stderr
+    assert "12000/12000" in shown.stderr
+    assert "Scheduled 12000 messages (SCH)" in shown.stdout
+    # Without a terminal (a cron job, a pipe) there is no bar, only the result.
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(
+            "insert into public.campaign_messages (campaign_name, customer_name, phone_number, message_content, "
+            "status, approved_at) select 'next', 'C' || n, '+1209' || (2000000 + n), 'Hi ' || n, 'APR', now() "
+            "from generate_series(1, 3000) n"
+        )
+    plain = cli(db_url, *[("next" if a == "big" else a) for a in args], TTY_COMPATIBLE="0")
+    assert plain.returncode == 0, plain.stderr
+    assert plain.stderr == ""
+    assert plain.stdout.splitlines()[-1] == "Scheduled 3000 messages (SCH)"
