@@ -288,26 +288,27 @@ def schedule_command(
                 return False
             return yes or typer.confirm(f"Schedule these {len(plan.items)} messages?", default=False)
 
-        with Progress(
+        # The bar appears only once the plan is accepted (not over the plan or the question).
+        progress = Progress(
             TextColumn("writing the plan"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
-            disable=not err_console.is_terminal,
-        ) as progress:
-            task = progress.add_task("write", total=None)
+        )
+        task = progress.add_task("write", total=None, visible=False)
+        shown: list[bool] = []
 
-            def advance(rows: int) -> None:
-                progress.update(task, advance=rows)
+        def reviewed(plan: Plan) -> bool:
+            accepted = review(plan)
+            if accepted and len(plan.items) >= PROGRESS_THRESHOLD and err_console.is_terminal:
+                progress.update(task, total=len(plan.items), visible=True)
+                progress.start()
+                shown.append(True)
+            return accepted
 
-            def reviewed(plan: Plan) -> bool:
-                accepted = review(plan)
-                if accepted and len(plan.items) >= PROGRESS_THRESHOLD:
-                    progress.update(task, total=len(plan.items))
-                return accepted
-
+        try:
             result = db.schedule(
                 conn,
                 campaign,
@@ -316,8 +317,11 @@ def schedule_command(
                 seed=chosen,
                 window=window,
                 review=reviewed,
-                progress=advance,
+                progress=lambda rows: progress.update(task, advance=rows),
             )
+        finally:
+            if shown:
+                progress.stop()
         if not result.plan.items:
             return
         if not result.accepted:
