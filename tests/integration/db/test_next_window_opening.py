@@ -67,3 +67,20 @@ def test_against_reference_across_dst_weeks(conn: Conn) -> None:
     assert len(rows) == len(moments)
     wrong = [(after, got) for after, got in rows if got != _reference(after)]
     assert wrong == []
+
+
+def test_window_closing(conn: Conn) -> None:
+    cases = {
+        # Inside the window on the Monday after DST ends: closes at 20:00 PST.
+        "2025-11-03 10:00:00-08": "2025-11-03 20:00:00-08",
+        # Inside the window in summer: 20:00 PDT.
+        "2025-07-09 19:59:59-07": "2025-07-09 20:00:00-07",
+    }
+    for at, expected in cases.items():
+        row = conn.execute(
+            "select public.window_closing(%s::timestamptz) = %s::timestamptz", (at, expected)
+        ).fetchone()
+        assert row == (True,), at
+    for closed in ("2025-11-03 20:00:00-08", "2025-11-08 12:00:00-08", "2025-11-05 08:59:59-08"):
+        row = conn.execute("select public.window_closing(%s::timestamptz)", (closed,)).fetchone()
+        assert row == (None,), closed
