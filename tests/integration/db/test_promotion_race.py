@@ -84,3 +84,31 @@ def test_concurrent_promotions_respect_one_campaigns_pacing(conn: Conn, db_url: 
     assert sum(results) == 1, "one campaign's backlog released more than one message in the same minute"
     queued = conn.execute("select count(*) from public.scheduled_messages where status = 'queued'").fetchone()
     assert queued == (1,)
+
+
+def test_a_row_locked_by_another_caller_is_skipped_not_waited_for(conn: Conn, db_url: str) -> None:
+    conn.execute("update public.send_window set catch_up_gap = '0'")
+    locked = conn.execute(
+        "insert into public.scheduled_messages (phone_number, message_content, scheduled_for, campaign_name)"
+        " values ('+12095550180', 'locked', %s, 'lock-a') returning id",
+        (AT - timedelta(minutes=1),),
+    ).fetchone()
+    free = conn.execute(
+        "insert into public.scheduled_messages (phone_number, message_content, scheduled_for, campaign_name)"
+        " values ('+12095550181', 'free', %s, 'lock-b') returning id",
+        (AT - timedelta(minutes=1),),
+    ).fetchone()
+    assert locked is not None
+    assert free is not None
+    with psycopg.connect(db_url) as holder:  # a transaction that holds the row lock
+        holder.execute("select 1 from public.scheduled_messages where id = %s for update", (locked[0],))
+        conn.execute("set lock_timeout = '2s'")  # waiting instead of skipping would fail here
+        assert conn.execute("select public.process_scheduled_messages(%s)", (AT,)).fetchone() == (1,)
+        statuses: dict[int, str] = dict(
+            conn.execute("select id, status from public.scheduled_messages").fetchall()
+        )
+        assert statuses == {locked[0]: "SCH", free[0]: "queued"}
+        holder.rollback()
+    assert conn.execute("select public.process_scheduled_messages(%s)", (AT,)).fetchone() == (1,)
+    row = conn.execute("select status from public.scheduled_messages where id = %s", (locked[0],)).fetchone()
+    assert row == ("queued",)
