@@ -134,6 +134,18 @@ def parse_shift(value: str) -> timedelta:
     return -delta if match["sign"] == "-" else delta
 
 
+def parse_ids(values: list[str]) -> list[int]:
+    """`--ids 4,5 --ids 9` -> [4, 5, 9] (order kept, repeats dropped); a non-number is a usage error (exit 2)."""
+    ids: list[int] = []
+    for value in values:
+        for part in value.replace(",", " ").split():
+            if not part.isdigit():
+                fail(f"--ids {value!r}: {part!r} is not a campaign message id", code=2)
+            if int(part) not in ids:
+                ids.append(int(part))
+    return ids
+
+
 def resolve_now(conn: db.Connection, now: str | None, window: SendWindow) -> datetime:
     return parse_instant(now, window, "--now") if now else db.database_now(conn)
 
@@ -208,6 +220,10 @@ def import_command(
         at = resolve_now(conn, now, window)
         result = db.import_rows(conn, campaign, parsed.rows, approve=approve, at=at)
         status = "APR" if approve else "SUG"
+        for line, first in parsed.repeats:
+            err_console.print(
+                f"{file}: line {line}: same number and text as line {first}; imported once", markup=False
+            )
         say(
             f"Imported {result.inserted} message{'s' if result.inserted != 1 else ''} into campaign "
             f"{campaign!r} as {status}; {result.already_present} already present"
@@ -219,16 +235,18 @@ def import_command(
 def approve_command(
     campaign: Annotated[str, typer.Option("--campaign", "-c", help="campaign to approve")],
     ids: Annotated[
-        list[int] | None, typer.Option("--ids", "--id", help="only these campaign message ids")
+        list[str] | None,
+        typer.Option("--ids", "--id", help="only these campaign message ids: 4,5,9 or repeated --ids"),
     ] = None,
     now: NowOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """SUG -> APR for a campaign (or some of its messages), for operators without the SMS Viewer."""
+    wanted = parse_ids(ids or [])
     with database(verbose) as conn:
         window = db.send_window(conn)
         at = resolve_now(conn, now, window)
-        result = db.approve(conn, campaign, ids, at=at)
+        result = db.approve(conn, campaign, wanted or None, at=at)
         say(
             f"Approved {len(result.approved)} message{'s' if len(result.approved) != 1 else ''} of campaign {campaign!r}"
         )

@@ -52,10 +52,12 @@ class RowProblem:
 class ParsedFile:
     rows: tuple[CampaignRow, ...]
     problems: tuple[RowProblem, ...]
+    #: (line, first line): rows that repeat an earlier row's number and text; imported once.
+    repeats: tuple[tuple[int, int], ...] = ()
 
     @property
     def total(self) -> int:
-        return len(self.rows) + len(self.problems)
+        return len(self.rows) + len(self.problems) + len(self.repeats)
 
 
 def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
@@ -109,6 +111,8 @@ def parse_rows(lines: Iterable[str], region: str = DEFAULT_REGION) -> ParsedFile
 
     rows: list[CampaignRow] = []
     problems: list[RowProblem] = []
+    repeats: list[tuple[int, int]] = []
+    first_seen: dict[tuple[str, str], int] = {}
     previous_end = reader.line_num
     while True:
         line = previous_end + 1
@@ -145,11 +149,14 @@ def parse_rows(lines: Iterable[str], region: str = DEFAULT_REGION) -> ParsedFile
         if reasons:
             problems.append(RowProblem(line, "; ".join(reasons)))
             continue
+        key = (phone, content.strip())
+        if key in first_seen:
+            repeats.append((line, first_seen[key]))
+            continue
+        first_seen[key] = line
         name = record[index["customer_name"]].strip() or None
-        rows.append(
-            CampaignRow(line=line, customer_name=name, phone_number=phone, message_content=content.strip())
-        )
-    return ParsedFile(rows=tuple(rows), problems=tuple(problems))
+        rows.append(CampaignRow(line=line, customer_name=name, phone_number=phone, message_content=key[1]))
+    return ParsedFile(rows=tuple(rows), problems=tuple(problems), repeats=tuple(repeats))
 
 
 def parse_csv_text(text: str, region: str = DEFAULT_REGION) -> ParsedFile:

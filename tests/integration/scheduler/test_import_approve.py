@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tests.integration.scheduler.helpers import BAD_CSV, SAMPLE_CSV, Conn, run, statuses
 
@@ -72,7 +73,7 @@ def test_import_with_approve_sets_apr_and_the_approval_time(db_url: str, conn: C
     assert {r[1] for r in rows} == {datetime(2025, 11, 5, 22, 30, tzinfo=UTC)}
 
 
-def test_missing_file_and_missing_columns(db_url: str, tmp_path: object) -> None:
+def test_a_missing_file(db_url: str) -> None:
     result = run(db_url, "import", "/nonexistent/campaign.csv", "--campaign", "autumn")
     assert result.exit_code == 1
     assert result.stderr.strip() == "error: /nonexistent/campaign.csv: no such file"
@@ -95,8 +96,24 @@ def test_approve_all_and_some(db_url: str, conn: Conn) -> None:
         "campaign message 999999: not approved: not in this campaign",
     ]
 
+    typo = run(db_url, "approve", "--campaign", "autumn", "--ids", "4,x")
+    assert typo.exit_code == 2
+    assert typo.stderr.strip() == "error: --ids '4,x': 'x' is not a campaign message id"
+
     rest = run(db_url, "approve", "--campaign", "autumn", "--now", NOW)
     assert rest.exit_code == 0
     assert rest.stdout.strip() == "Approved 3 messages of campaign 'autumn'"
     approved = conn.execute("select distinct approved_at from public.campaign_messages").fetchall()
     assert approved == [(datetime(2025, 11, 5, 22, 30, tzinfo=UTC),)]
+
+
+def test_a_repeated_row_in_the_file_is_imported_once_and_named(
+    db_url: str, conn: Conn, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "repeat.csv"
+    csv_file.write_text("customer_name,phone_number,message\nAnn,2095550101,Hi\nAnn,(209) 555-0101,Hi\n")
+    result = run(db_url, "import", str(csv_file), "--campaign", "autumn")
+    assert result.exit_code == 0
+    assert result.stderr.strip() == f"{csv_file}: line 3: same number and text as line 2; imported once"
+    assert result.stdout.strip() == "Imported 1 message into campaign 'autumn' as SUG; 0 already present"
+    assert statuses(conn, "campaign_messages", "autumn") == {"SUG": 1}

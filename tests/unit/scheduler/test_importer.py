@@ -130,3 +130,16 @@ def test_normalise_phone_refuses(raw: str) -> None:
 )
 def test_check_message(content: str, problem: str | None) -> None:
     assert check_message(content) == problem
+
+
+def test_a_row_repeating_an_earlier_one_is_imported_once() -> None:
+    text = (
+        "customer_name,phone_number,message\n"
+        "Ann,(209) 555-0101,Hi there\n"
+        "Ann again,+1 209 555 0101,  Hi there \n"
+        "Ann,(209) 555-0101,Another text\n"
+    )
+    parsed = parse_csv_text(text)
+    assert [r.line for r in parsed.rows] == [2, 4]
+    assert parsed.repeats == ((3, 2),)
+    assert parsed.total == 3
