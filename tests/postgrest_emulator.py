@@ -116,6 +116,8 @@ class PostgrestEmulator:
                         "hint": None,
                     },
                 )
+            if not self.available:  # the outage began while this request was under way
+                return _json(503, UNAVAILABLE)
             async with conn.transaction():
                 await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
                 cur = await conn.execute(_call_query(function, signature, args), _params(signature, args))

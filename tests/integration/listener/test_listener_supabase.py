@@ -157,6 +157,7 @@ async def test_an_unreachable_database_behind_postgrest_is_retried_until_it_is_b
     connector = SupabaseConnector(supabase.url, SERVICE_KEY)
     async with running(connector, wake, simulator, quick_config("sb-503"), clock) as service:
         await eventually(lambda: supabase.realtime.live_subscriptions >= 1, 10, "subscribed")
+        await eventually(lambda: service.state == "idle", 10, "start-up sweeps done")
         supabase.rest.available = False  # PostgREST answers 503 PGRST000
         ids = await queue_message(aconn, "+12095550115", ["waits for the API to come back"])
         await eventually(lambda: service.database_down, 20, "the claim failed and is being retried")
