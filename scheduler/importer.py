@@ -80,7 +80,8 @@ def check_message(content: str) -> str | None:
     if not content.strip():
         return "empty message"
     bubbles = split_bubbles(content)
-    empty = [str(index) for index, bubble in enumerate(bubbles, start=1) if not bubble]
+    # Stricter than the SQL split: a bubble of only Unicode spaces (e.g. no-break spaces) is empty too.
+    empty = [str(index) for index, bubble in enumerate(bubbles, start=1) if not bubble.strip()]
     if empty:
         which = ", ".join(empty)
         return (

@@ -45,9 +45,13 @@ class PlanningError(SmsSchedulerError):
     """The plan cannot be made (e.g. a window too short for the opening jitter, a naive start time)."""
 
 
+#: What the SQL split_bubbles() trims from each part (btrim with E' \t\r\n\f\v'): the counts must agree.
+_SQL_TRIM = " \t\r\n\f\v"
+
+
 def split_bubbles(content: str) -> list[str]:
-    """The bubbles of a message: split on [BUBBLE], surrounding white space removed."""
-    return [part.strip() for part in _BUBBLE_SPLIT.split(content)]
+    """The bubbles of a message as the SQL promotion makes them: split on [BUBBLE], each part trimmed."""
+    return [part.strip(_SQL_TRIM) for part in _BUBBLE_SPLIT.split(content)]
 
 
 def bubble_count(content: str) -> int:

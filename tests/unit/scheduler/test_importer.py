@@ -126,6 +126,7 @@ def test_normalise_phone_refuses(raw: str) -> None:
             "a[BUBBLE] [BUBBLE]b[BUBBLE]",
             "empty bubble 2, 4 of 4 (nothing between [BUBBLE] markers or at an end)",
         ),
+        ("a[BUBBLE]\u00a0", "empty bubble 2 of 2 (nothing between [BUBBLE] markers or at an end)"),
     ],
 )
 def test_check_message(content: str, problem: str | None) -> None:
