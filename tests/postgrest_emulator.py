@@ -82,7 +82,7 @@ class PostgrestEmulator:
                     "hint": "Double check your Supabase `anon` or `service_role` API key.",
                 },
             )
-        if not self.available:
+        if self._down():
             return _json(503, UNAVAILABLE)
         try:
             args = json.loads(request.content or b"{}")
@@ -116,7 +116,7 @@ class PostgrestEmulator:
                         "hint": None,
                     },
                 )
-            if not self.available:  # the outage began while this request was under way
+            if self._down():  # the outage began while this request was under way
                 return _json(503, UNAVAILABLE)
             async with conn.transaction():
                 await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
@@ -127,6 +127,9 @@ class PostgrestEmulator:
             return _sql_error(exc, role)
         finally:
             await conn.close()
+
+    def _down(self) -> bool:
+        return not self.available
 
     def _role(self, request: httpx.Request) -> str | None:
         key = request.headers.get("apikey")
