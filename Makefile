@@ -56,11 +56,16 @@ lint: deps
 typecheck: deps
 	$(VENV)/bin/mypy
 
+# --config: without it Deno sees the root package.json, switches to node_modules-only resolution and
+# refuses the functions' npm: imports.
+DENO_CONFIG := --config supabase/functions/deno.json
+
 deno-check: deps
-	$(DENO) check supabase/functions/*/index.ts
+	$(DENO) check $(DENO_CONFIG) supabase/functions/*/index.ts supabase/functions/*/*_test.ts
 
 deno-lint: deps
-	$(DENO) lint supabase/functions
+	$(DENO) lint $(DENO_CONFIG) supabase/functions
+	$(DENO) fmt --check $(DENO_CONFIG) supabase/functions
 
 # pytest also runs every pgTAP file with pg_prove (tests/integration/test_pgtap.py) and `deno test` on
 # the edge functions (tests/integration/test_edge_function.py), both against the harness's real database.
