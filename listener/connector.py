@@ -8,6 +8,7 @@ promotion fallback) is written and tested once for both transports.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -139,6 +140,47 @@ class Connector(Protocol):
 
 #: What a wake-up source calls: `wake(reason)`. Cheap, synchronous, safe to call from any callback.
 Wake = Callable[[str], None]
+
+
+class OutcomeCalls(abc.ABC):
+    """The four outcome calls, the same SQL function names and arguments on every transport.
+
+    A transport only says how to call one function that returns one `messages` row (`_outcome`).
+    """
+
+    @abc.abstractmethod
+    async def _outcome(self, function: str, args: Mapping[str, Any]) -> BubbleOutcome: ...
+
+    async def mark_sent(
+        self, message_id: int, worker_id: str, modem_reference: str, at: datetime | None = None
+    ) -> BubbleOutcome:
+        return await self._outcome(
+            "mark_bubble_sent",
+            {"message_id": message_id, "worker_id": worker_id, "modem_reference": modem_reference, "at": at},
+        )
+
+    async def mark_failed(
+        self, message_id: int, worker_id: str, error: str, permanent: bool, at: datetime | None = None
+    ) -> BubbleOutcome:
+        args = {
+            "message_id": message_id,
+            "worker_id": worker_id,
+            "error": error,
+            "permanent": permanent,
+            "at": at,
+        }
+        return await self._outcome("mark_bubble_failed", args)
+
+    async def mark_unknown(
+        self, message_id: int, worker_id: str, error: str, at: datetime | None = None
+    ) -> BubbleOutcome:
+        return await self._outcome(
+            "mark_bubble_unknown",
+            {"message_id": message_id, "worker_id": worker_id, "error": error, "at": at},
+        )
+
+    async def release(self, message_id: int, worker_id: str) -> BubbleOutcome:
+        return await self._outcome("release_bubble", {"message_id": message_id, "worker_id": worker_id})
 
 
 class WakeSource(Protocol):

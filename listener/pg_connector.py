@@ -26,6 +26,7 @@ from listener.connector import (
     ConnectorAuthError,
     ConnectorError,
     DatabaseUnavailableError,
+    OutcomeCalls,
     PromotionResult,
     Wake,
 )
@@ -56,7 +57,7 @@ def _classify(exc: BaseException, what: str) -> ConnectorError:
     return ConnectorError(f"{what} failed: {text}")
 
 
-class PostgresConnector:
+class PostgresConnector(OutcomeCalls):
     """Connector over a psycopg AsyncConnectionPool (see the module docstring)."""
 
     name = "postgres"
@@ -116,39 +117,6 @@ class PostgresConnector:
         if len(rows) != 1 or rows[0].get("id") is None:
             raise ConnectorError(f"{function}({args.get('message_id')}) returned no row")
         return BubbleOutcome.from_row(rows[0])
-
-    async def mark_sent(
-        self, message_id: int, worker_id: str, modem_reference: str, at: datetime | None = None
-    ) -> BubbleOutcome:
-        return await self._outcome(
-            "mark_bubble_sent",
-            {"message_id": message_id, "worker_id": worker_id, "modem_reference": modem_reference, "at": at},
-        )
-
-    async def mark_failed(
-        self, message_id: int, worker_id: str, error: str, permanent: bool, at: datetime | None = None
-    ) -> BubbleOutcome:
-        return await self._outcome(
-            "mark_bubble_failed",
-            {
-                "message_id": message_id,
-                "worker_id": worker_id,
-                "error": error,
-                "permanent": permanent,
-                "at": at,
-            },
-        )
-
-    async def mark_unknown(
-        self, message_id: int, worker_id: str, error: str, at: datetime | None = None
-    ) -> BubbleOutcome:
-        return await self._outcome(
-            "mark_bubble_unknown",
-            {"message_id": message_id, "worker_id": worker_id, "error": error, "at": at},
-        )
-
-    async def release(self, message_id: int, worker_id: str) -> BubbleOutcome:
-        return await self._outcome("release_bubble", {"message_id": message_id, "worker_id": worker_id})
 
     async def recover(self, worker_id: str | None, at: datetime | None = None) -> int:
         rows = await self._call("recover_stale_claims", {"worker_id": worker_id, "at": at}, table=False)

@@ -32,6 +32,7 @@ from listener.connector import (
     ConnectorAuthError,
     ConnectorError,
     DatabaseUnavailableError,
+    OutcomeCalls,
     PromotionResult,
     Wake,
     parse_timestamp,
@@ -80,7 +81,7 @@ def _arg(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-class SupabaseConnector:
+class SupabaseConnector(OutcomeCalls):
     """Connector over the Supabase Python client's RPC (see the module docstring)."""
 
     name = "supabase"
@@ -131,39 +132,6 @@ class SupabaseConnector:
     async def claim(self, worker_id: str, at: datetime | None = None) -> Bubble | None:
         rows = _rows(await self._rpc("claim_next_bubble", {"worker_id": worker_id, "at": at}))
         return Bubble.from_row(rows[0]) if rows else None
-
-    async def mark_sent(
-        self, message_id: int, worker_id: str, modem_reference: str, at: datetime | None = None
-    ) -> BubbleOutcome:
-        return await self._outcome(
-            "mark_bubble_sent",
-            {"message_id": message_id, "worker_id": worker_id, "modem_reference": modem_reference, "at": at},
-        )
-
-    async def mark_failed(
-        self, message_id: int, worker_id: str, error: str, permanent: bool, at: datetime | None = None
-    ) -> BubbleOutcome:
-        return await self._outcome(
-            "mark_bubble_failed",
-            {
-                "message_id": message_id,
-                "worker_id": worker_id,
-                "error": error,
-                "permanent": permanent,
-                "at": at,
-            },
-        )
-
-    async def mark_unknown(
-        self, message_id: int, worker_id: str, error: str, at: datetime | None = None
-    ) -> BubbleOutcome:
-        return await self._outcome(
-            "mark_bubble_unknown",
-            {"message_id": message_id, "worker_id": worker_id, "error": error, "at": at},
-        )
-
-    async def release(self, message_id: int, worker_id: str) -> BubbleOutcome:
-        return await self._outcome("release_bubble", {"message_id": message_id, "worker_id": worker_id})
 
     async def recover(self, worker_id: str | None, at: datetime | None = None) -> int:
         return int(await self._rpc("recover_stale_claims", {"worker_id": worker_id, "at": at}) or 0)
