@@ -71,6 +71,7 @@ class BubbleOutcome:
     attempts: int
     next_attempt_at: datetime | None
     error_message: str | None
+    sent_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> BubbleOutcome:
@@ -80,6 +81,7 @@ class BubbleOutcome:
             attempts=int(row.get("attempts") or 0),
             next_attempt_at=_opt_datetime(row.get("next_attempt_at")),
             error_message=None if row.get("error_message") is None else str(row["error_message"]),
+            sent_at=_opt_datetime(row.get("sent_at")),
         )
 
 

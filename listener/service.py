@@ -332,7 +332,9 @@ class ListenerService:
                 blog,
             )
             self.stats.sent += 1
-            self.last_sent_at = self.clock() or datetime.now(UTC)
+            # The database's time of the send (its clock may be pinned or sped up), else ours.
+            recorded = outcome.sent_at if outcome is not None else None
+            self.last_sent_at = recorded or self.clock() or datetime.now(UTC)
             blog.info(
                 "sent",
                 reference=result.reference,

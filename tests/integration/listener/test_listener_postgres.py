@@ -68,7 +68,10 @@ async def test_queued_bubbles_reach_the_modem_in_order_marked_sent_with_referenc
     health, last_sent_at = status
     assert health["listener_state"] == "stopped"
     assert health["registered"] is True
-    assert last_sent_at is not None
+    cur = await aconn.execute("select max(sent_at) from messages")
+    newest = await cur.fetchone()
+    assert newest is not None
+    assert last_sent_at == newest[0], "the heartbeat reports the database's time of the last send"
 
 
 async def test_rows_inserted_before_start_are_swept_without_any_notify(
