@@ -93,6 +93,18 @@ class PromotionResult:
     error_message: str | None
     skipped_reason: str | None
 
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> PromotionResult:
+        """The function returns exactly one row; no row at all is reported, not guessed."""
+        if not rows:
+            return cls(0, None, "no result row")
+        row = rows[0]
+        return cls(
+            processed_count=int(row.get("processed_count") or 0),
+            error_message=row.get("error_message"),
+            skipped_reason=row.get("skipped_reason"),
+        )
+
 
 class Connector(Protocol):
     """The SQL functions of docs/sql-api.md, one method each. Every method may raise

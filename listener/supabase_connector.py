@@ -167,14 +167,7 @@ class SupabaseConnector(OutcomeCalls):
 
     async def promote(self, at: datetime | None = None) -> PromotionResult:
         rows = _rows(await self._rpc("process_scheduled_messages_safe", {"at": at}))
-        if not rows:
-            return PromotionResult(0, None, "no result row")
-        row = rows[0]
-        return PromotionResult(
-            processed_count=int(row.get("processed_count") or 0),
-            error_message=row.get("error_message"),
-            skipped_reason=row.get("skipped_reason"),
-        )
+        return PromotionResult.from_rows(rows)
 
     async def promotion_job_active(self) -> bool:
         return bool(await self._rpc("promotion_job_active", {}))
