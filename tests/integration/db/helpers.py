@@ -11,6 +11,8 @@ from typing import Any
 
 import psycopg
 
+from tests.harness import PinnedClock
+
 Conn = psycopg.Connection[tuple[Any, ...]]
 
 
@@ -47,8 +49,10 @@ def open_window_always(conn: Conn) -> None:
     )
 
 
-def promote(conn: Conn, at: datetime, batch_limit: int = 50) -> int:
-    row = conn.execute("select public.process_scheduled_messages(%s, %s)", (at, batch_limit)).fetchone()
+def promote(conn: Conn, clock: PinnedClock, at: datetime, batch_limit: int = 50) -> int:
+    """Promote as pg_cron would at `at`: the database clock is moved there first (promotion reads no moment)."""
+    clock.set(at)
+    row = conn.execute("select public.process_scheduled_messages(%s)", (batch_limit,)).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -59,3 +63,25 @@ def status_of(conn: Conn, scheduled_id: int) -> str:
     ).fetchone()
     assert row is not None, f"scheduled message {scheduled_id} does not exist"
     return str(row[0])
+
+
+def claim(conn: Conn, worker: str = "w1") -> int | None:
+    """Claim the next bubble as a listener would; its id, or None."""
+    row = conn.execute("select id from public.claim_next_bubble(%s)", (worker,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def send_next(conn: Conn, worker: str = "w1") -> int:
+    """Claim the next bubble and record that the modem accepted it; returns its id."""
+    bubble = claim(conn, worker)
+    assert bubble is not None, "no bubble was claimable"
+    conn.execute("select public.mark_bubble_sent(%s, %s, '1')", (bubble, worker))
+    return bubble
+
+
+def fail_next(conn: Conn, worker: str = "w1", error: str = "+CMS ERROR: 500") -> int:
+    """Claim the next bubble and record a permanent refusal; returns its id."""
+    bubble = claim(conn, worker)
+    assert bubble is not None, "no bubble was claimable"
+    conn.execute("select public.mark_bubble_failed(%s, %s, %s, true)", (bubble, worker, error))
+    return bubble

@@ -40,7 +40,7 @@ def test_today_counts_every_status_for_the_local_day(conn: Conn) -> None:
     cancelled = schedule(conn, in_today, campaign="today-2")
     conn.execute("update public.scheduled_messages set status = 'cancelled' where id = %s", (cancelled,))
     schedule(conn, start_of_day - timedelta(minutes=1), campaign="yesterday")
-    conn.execute("select public.process_scheduled_messages(%s)", (in_today + timedelta(seconds=1),))
+    conn.execute("select public.process_scheduled_messages()")  # on the real clock, just after in_today
     rows = conn.execute(
         "select local_date, status, messages, bubbles from public.dashboard_today_counts"
     ).fetchall()

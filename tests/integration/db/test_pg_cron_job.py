@@ -32,13 +32,14 @@ def cron_conn(cron_db_url: str) -> Iterator[Conn]:
             connection.execute(
                 "update public.send_window set week_days = %s, opens_at = %s, closes_at = %s", saved
             )
+            # A queued message cannot be deleted (invariant d): cancel it, then delete it with its bubbles.
             connection.execute(
-                "delete from public.messages where scheduled_message_id in"
-                " (select id from public.scheduled_messages where campaign_name = %s)",
+                "update public.scheduled_messages set status = 'cancelled'"
+                " where campaign_name = %s and status in ('SCH', 'queued')",
                 (CAMPAIGN,),
             )
             connection.execute("delete from public.scheduled_messages where campaign_name = %s", (CAMPAIGN,))
-            connection.execute("delete from public.campaign_pacing where campaign_key = %s", (CAMPAIGN,))
+            connection.execute("delete from internal.campaign_pacing where campaign_key = %s", (CAMPAIGN,))
 
 
 def test_job_is_scheduled_every_minute(cron_conn: Conn) -> None:

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 
+from tests.harness import PinnedClock
 from tests.integration.db.helpers import Conn
 
-AT = datetime(2025, 11, 5, 22, 30, tzinfo=UTC)  # Wednesday 14:30 Pacific
+AT = datetime(2025, 11, 5, 22, 30, tzinfo=UTC)  # Wednesday 14:30 Pacific: the database clock in these tests
 
 
 def _race(db_url: str, callers: int, rounds: int, batch_limit: int) -> list[int]:
@@ -28,7 +29,7 @@ def _race(db_url: str, callers: int, rounds: int, batch_limit: int) -> list[int]
                 for _ in range(rounds):
                     barrier.wait(timeout=30)
                     row = connection.execute(
-                        "select public.process_scheduled_messages(%s, %s)", (AT, batch_limit)
+                        "select public.process_scheduled_messages(%s)", (batch_limit,)
                     ).fetchone()
                     assert row is not None
                     with lock:
@@ -46,7 +47,8 @@ def _race(db_url: str, callers: int, rounds: int, batch_limit: int) -> list[int]
     return results
 
 
-def test_three_concurrent_promotions_promote_each_row_once(conn: Conn, db_url: str) -> None:
+def test_three_concurrent_promotions_promote_each_row_once(conn: Conn, db_url: str, clock: PinnedClock) -> None:
+    clock.set(AT)
     conn.execute("update public.send_window set catch_up_gap = '0'")
     conn.execute(
         """
@@ -70,7 +72,8 @@ def test_three_concurrent_promotions_promote_each_row_once(conn: Conn, db_url: s
     assert rows == [("queued", 600, 3, 3)]
 
 
-def test_concurrent_promotions_respect_one_campaigns_pacing(conn: Conn, db_url: str) -> None:
+def test_concurrent_promotions_respect_one_campaigns_pacing(conn: Conn, db_url: str, clock: PinnedClock) -> None:
+    clock.set(AT)
     conn.execute("update public.send_window set catch_up_gap = '4 minutes'")
     conn.execute(
         """
@@ -86,7 +89,10 @@ def test_concurrent_promotions_respect_one_campaigns_pacing(conn: Conn, db_url: 
     assert queued == (1,)
 
 
-def test_a_row_locked_by_another_caller_is_skipped_not_waited_for(conn: Conn, db_url: str) -> None:
+def test_a_row_locked_by_another_caller_is_skipped_not_waited_for(
+    conn: Conn, db_url: str, clock: PinnedClock
+) -> None:
+    clock.run_from(AT)  # running, so that the lock_timeout below can fire
     conn.execute("update public.send_window set catch_up_gap = '0'")
     locked = conn.execute(
         "insert into public.scheduled_messages (phone_number, message_content, scheduled_for, campaign_name)"
@@ -103,12 +109,12 @@ def test_a_row_locked_by_another_caller_is_skipped_not_waited_for(conn: Conn, db
     with psycopg.connect(db_url) as holder:  # a transaction that holds the row lock
         holder.execute("select 1 from public.scheduled_messages where id = %s for update", (locked[0],))
         conn.execute("set lock_timeout = '2s'")  # waiting instead of skipping would fail here
-        assert conn.execute("select public.process_scheduled_messages(%s)", (AT,)).fetchone() == (1,)
+        assert conn.execute("select public.process_scheduled_messages()").fetchone() == (1,)
         statuses: dict[int, str] = dict(
             conn.execute("select id, status from public.scheduled_messages").fetchall()
         )
         assert statuses == {locked[0]: "SCH", free[0]: "queued"}
         holder.rollback()
-    assert conn.execute("select public.process_scheduled_messages(%s)", (AT,)).fetchone() == (1,)
+    assert conn.execute("select public.process_scheduled_messages()").fetchone() == (1,)
     row = conn.execute("select status from public.scheduled_messages where id = %s", (locked[0],)).fetchone()
     assert row == ("queued",)
