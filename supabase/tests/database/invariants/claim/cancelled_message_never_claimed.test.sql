@@ -12,7 +12,7 @@ select is(pg_temp.claimable_count(), 0, 'nothing of the cancelled message can be
 select results_eq(format($$select bubble_index, status from messages where scheduled_message_id = %s order by bubble_index$$, :sm),
                   $$values (1, 'sent'::text), (2, 'cancelled'::text), (3, 'cancelled'::text)$$,
                   'bubble 1 stays sent, the others are cancelled');
-select is((select status from campaign_messages c join scheduled_messages s on s.campaign_message_id = c.id where s.id = :sm),
+select is((select c.status from campaign_messages c join scheduled_messages s on s.campaign_message_id = c.id where s.id = :sm),
           'cancelled', 'the campaign row follows');
 select matches((select error_message from scheduled_messages where id = :sm), 'partially sent: 1 of 3 bubbles went out',
                'error_message says partially sent: 1 of 3');

@@ -13,9 +13,9 @@ select pg_temp.outcome('truncate public.scheduled_messages cascade') as truncate
 select pg_temp.outcome('truncate public.campaign_messages cascade') as truncate_campaign \gset
 reset role;
 
-select matches(:'truncate_messages', '^42501: ', 'TRUNCATE messages as service_role is refused (42501)');
-select matches(:'truncate_scheduled', '^42501: ', 'TRUNCATE scheduled_messages as service_role is refused');
-select matches(:'truncate_campaign', '^42501: ', 'TRUNCATE campaign_messages as service_role is refused');
+select matches(:'truncate_messages'::text, '^42501: ', 'TRUNCATE messages as service_role is refused (42501)');
+select matches(:'truncate_scheduled'::text, '^42501: ', 'TRUNCATE scheduled_messages as service_role is refused');
+select matches(:'truncate_campaign'::text, '^42501: ', 'TRUNCATE campaign_messages as service_role is refused');
 select is(pg_temp.changes(), 0::bigint, 'nothing changed');
 
 select * from finish();

@@ -9,9 +9,9 @@ select catch_up_gap::text as before from send_window \gset
 
 select pg_temp.outcome($$update send_window set catch_up_gap = '100 years'$$) as bad1 \gset
 select pg_temp.outcome($$update send_window set catch_up_gap = '-1 minute'$$) as bad2 \gset
-select matches(:'bad1', '^23514: .*catch_up_gap', 'catch_up_gap = '100 years' is refused (23514, naming the setting)');
-select matches(:'bad2', '^23514: .*catch_up_gap', 'catch_up_gap = '-1 minute' is refused');
-select is((select catch_up_gap::text from send_window), :'before', 'the setting is unchanged');
+select matches(:'bad1'::text, '^23514: .*catch_up_gap', 'catch_up_gap = 100 years is refused (23514, naming the setting)');
+select matches(:'bad2'::text, '^23514: .*catch_up_gap', 'catch_up_gap = -1 minute is refused');
+select is((select catch_up_gap::text from send_window), :'before'::text, 'the setting is unchanged');
 update send_window set catch_up_gap = '4 minutes';
 select is((select catch_up_gap from send_window), '4 minutes'::interval, 'a sane value is accepted');
 

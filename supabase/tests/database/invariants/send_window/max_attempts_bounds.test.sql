@@ -9,9 +9,9 @@ select max_attempts::text as before from send_window \gset
 
 select pg_temp.outcome($$update send_window set max_attempts = 0$$) as bad1 \gset
 select pg_temp.outcome($$update send_window set max_attempts = 1000000$$) as bad2 \gset
-select matches(:'bad1', '^23514: .*max_attempts', 'max_attempts = 0 is refused (23514, naming the setting)');
-select matches(:'bad2', '^23514: .*max_attempts', 'max_attempts = 1000000 is refused');
-select is((select max_attempts::text from send_window), :'before', 'the setting is unchanged');
+select matches(:'bad1'::text, '^23514: .*max_attempts', 'max_attempts = 0 is refused (23514, naming the setting)');
+select matches(:'bad2'::text, '^23514: .*max_attempts', 'max_attempts = 1000000 is refused');
+select is((select max_attempts::text from send_window), :'before'::text, 'the setting is unchanged');
 update send_window set max_attempts = 5;
 select is((select max_attempts from send_window), 5::integer, 'a sane value is accepted');
 

@@ -9,9 +9,9 @@ select retry_base::text as before from send_window \gset
 
 select pg_temp.outcome($$update send_window set retry_base = '0'$$) as bad1 \gset
 select pg_temp.outcome($$update send_window set retry_base = '100 years'$$) as bad2 \gset
-select matches(:'bad1', '^23514: .*retry_base', 'retry_base = '0' is refused (23514, naming the setting)');
-select matches(:'bad2', '^23514: .*retry_base', 'retry_base = '100 years' is refused');
-select is((select retry_base::text from send_window), :'before', 'the setting is unchanged');
+select matches(:'bad1'::text, '^23514: .*retry_base', 'retry_base = 0 is refused (23514, naming the setting)');
+select matches(:'bad2'::text, '^23514: .*retry_base', 'retry_base = 100 years is refused');
+select is((select retry_base::text from send_window), :'before'::text, 'the setting is unchanged');
 update send_window set retry_base = '15 seconds';
 select is((select retry_base from send_window), '15 seconds'::interval, 'a sane value is accepted');
 
