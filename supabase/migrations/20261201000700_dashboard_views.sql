@@ -12,7 +12,7 @@ as
 select s.customer_name,
        s.phone_number,
        (s.scheduled_for at time zone w.time_zone)::timestamp(0) as scheduled_for_pst,
-       round((extract(epoch from (s.scheduled_for - now())) / 60)::numeric, 1) as minutes_until_send
+       round((extract(epoch from (s.scheduled_for - statement_timestamp())) / 60)::numeric, 1) as minutes_until_send
   from public.scheduled_messages s
  cross join public.send_window w
  where w.id
@@ -25,10 +25,10 @@ comment on view public.scheduled_messages_pst is
 create view public.business_hours_status
 with (security_invoker = true)
 as
-select public.is_business_hours(now()) as is_business_hours,
-       (now() at time zone w.time_zone)::timestamp(0) as current_pacific_time,
-       extract(hour from (now() at time zone w.time_zone))::integer as current_hour_pst,
-       to_char(now() at time zone w.time_zone, 'FMDay') as day_name
+select public.is_business_hours(statement_timestamp()) as is_business_hours,
+       (statement_timestamp() at time zone w.time_zone)::timestamp(0) as current_pacific_time,
+       extract(hour from (statement_timestamp() at time zone w.time_zone))::integer as current_hour_pst,
+       to_char(statement_timestamp() at time zone w.time_zone, 'FMDay') as day_name
   from public.send_window w
  where w.id;
 
@@ -46,12 +46,14 @@ select s.id,
        s.phone_number,
        s.scheduled_for,
        (s.scheduled_for at time zone w.time_zone)::timestamp(0) as send_time_local,
-       round((extract(epoch from (s.scheduled_for - now())) / 60)::numeric, 1) as minutes_away,
-       case when public.is_business_hours(greatest(s.scheduled_for, now()))
-            then greatest(s.scheduled_for, now())
-            else public.next_window_opening(greatest(s.scheduled_for, now()))
+       round((extract(epoch from (s.scheduled_for - statement_timestamp())) / 60)::numeric, 1) as minutes_away,
+       case when public.is_business_hours(greatest(s.scheduled_for, statement_timestamp()))
+            then greatest(s.scheduled_for, statement_timestamp())
+            else public.next_window_opening(greatest(s.scheduled_for, statement_timestamp()))
        end as earliest_release,
-       (select count(*) from public.split_bubbles(s.message_content))::integer as bubbles
+       -- Every bubble of an accepted text is non-empty (docs/state-machine.md), so bubbles = markers + 1.
+       ((length(s.message_content) - length(replace(s.message_content, '[BUBBLE]', ''))) / 8 + 1)::integer
+         as bubbles
   from public.scheduled_messages s
  cross join public.send_window w
  where w.id
@@ -67,9 +69,9 @@ create view public.dashboard_today_counts
 with (security_invoker = true)
 as
 with day as (
-  select (now() at time zone w.time_zone)::date as local_date,
-         ((now() at time zone w.time_zone)::date)::timestamp at time zone w.time_zone as day_start,
-         (((now() at time zone w.time_zone)::date) + 1)::timestamp at time zone w.time_zone as day_end
+  select (statement_timestamp() at time zone w.time_zone)::date as local_date,
+         ((statement_timestamp() at time zone w.time_zone)::date)::timestamp at time zone w.time_zone as day_start,
+         (((statement_timestamp() at time zone w.time_zone)::date) + 1)::timestamp at time zone w.time_zone as day_end
     from public.send_window w
    where w.id
 )
@@ -93,7 +95,34 @@ select d.local_date,
 comment on view public.dashboard_today_counts is
   'Scheduled messages planned for today (send-window local date) per status, with their bubble counts.';
 
+-- What needs a person: messages that failed, were cancelled after part of them went out, or wait for a
+-- decision about a bubble whose fate is unknown; the reason is the row's error_message.
+create view public.dashboard_attention
+with (security_invoker = true)
+as
+select s.id,
+       s.campaign_name,
+       s.customer_name,
+       s.phone_number,
+       s.status,
+       case when s.status = 'queued' then 'outcome unknown: decide'
+            when s.error_message like 'partially sent:%' then 'partially sent'
+            else s.status end as problem,
+       s.error_message,
+       s.updated_at
+  from public.scheduled_messages s
+ where s.status = 'failed'
+    or (s.status = 'cancelled' and s.error_message like 'partially sent:%')
+    or (s.status = 'queued' and exists (select 1 from public.messages m
+                                          where m.scheduled_message_id = s.id and m.status = 'unknown'))
+ order by s.updated_at desc, s.id;
+
+comment on view public.dashboard_attention is
+  'Scheduled messages that need a person: failed, partially sent then cancelled, or waiting on an unknown bubble.';
+
 revoke all on table public.scheduled_messages_pst from public, anon, authenticated;
+revoke all on table public.dashboard_attention from public, anon, authenticated;
+grant select on table public.dashboard_attention to service_role;
 revoke all on table public.business_hours_status from public, anon, authenticated;
 revoke all on table public.dashboard_next_sends from public, anon, authenticated;
 revoke all on table public.dashboard_today_counts from public, anon, authenticated;

@@ -4,6 +4,7 @@
 -- opening) and every part of the system must agree at once. Times are compared as timestamptz; the
 -- business time zone is used only to answer "is the window open" and to display local times.
 -- Also holds the pacing, grace and retry settings the promotion and the listener API read.
+-- The window functions are read-only and take an optional moment (default: the start of the statement).
 
 create table public.send_window (
   id boolean primary key default true,
@@ -23,11 +24,14 @@ create table public.send_window (
     cardinality(week_days) between 1 and 7
     and week_days <@ '{1,2,3,4,5,6,7}'::smallint[]
   ),
-  constraint send_window_catch_up_gap_not_negative check (catch_up_gap >= interval '0'),
-  constraint send_window_bubble_grace_not_negative check (bubble_grace >= interval '0'),
-  constraint send_window_claim_lease_positive check (claim_lease > interval '0'),
-  constraint send_window_max_attempts_positive check (max_attempts >= 1),
-  constraint send_window_retry_base_positive check (retry_base > interval '0')
+  -- Sane bounds: every setting is one the promotion, the claim and the views can work with.
+  constraint send_window_catch_up_gap_bounds check (catch_up_gap between interval '0' and interval '1 day'),
+  constraint send_window_bubble_grace_bounds check (bubble_grace between interval '0' and interval '1 hour'),
+  constraint send_window_claim_lease_bounds
+    check (claim_lease between interval '1 minute' and interval '1 day'),
+  constraint send_window_max_attempts_bounds check (max_attempts between 1 and 20),
+  constraint send_window_retry_base_bounds check (retry_base between interval '1 second' and interval '1 hour'),
+  constraint send_window_time_zone_length check (length(time_zone) <= 64)
 );
 
 comment on table public.send_window is
@@ -43,9 +47,10 @@ revoke all on table public.send_window from public, anon, authenticated;
 grant select, insert, update, delete on table public.send_window to service_role;
 
 -- Validation with messages a person in the dashboard can act on.
-create function public.send_window_validate()
+create function internal.send_window_validate()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 begin
@@ -63,14 +68,15 @@ begin
     raise exception 'send_window: opens_at % must be earlier than closes_at %', new.opens_at, new.closes_at
       using errcode = 'check_violation', constraint = 'send_window_opens_before_closes';
   end if;
-  new.updated_at := now();
+  new.updated_at := pg_catalog.statement_timestamp();
   return new;
 end
 $$;
 
-create function public.send_window_refuse_truncate()
+create function internal.send_window_refuse_truncate()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 begin
@@ -81,19 +87,19 @@ $$;
 
 create trigger send_window_validate
   before insert or update or delete on public.send_window
-  for each row execute function public.send_window_validate();
+  for each row execute function internal.send_window_validate();
 
 create trigger send_window_refuse_truncate
   before truncate on public.send_window
-  for each statement execute function public.send_window_refuse_truncate();
+  for each statement execute function internal.send_window_refuse_truncate();
 
-revoke all on function public.send_window_validate() from public, anon, authenticated;
-revoke all on function public.send_window_refuse_truncate() from public, anon, authenticated;
+revoke all on function internal.send_window_validate() from public, anon, authenticated, service_role;
+revoke all on function internal.send_window_refuse_truncate() from public, anon, authenticated, service_role;
 
 insert into public.send_window default values on conflict (id) do nothing;
 
 -- Is the send window open at `at`? Opening time inclusive, closing time exclusive.
-create function public.is_business_hours(at timestamptz default now())
+create function public.is_business_hours(at timestamptz default statement_timestamp())
 returns boolean
 language sql
 stable
@@ -110,10 +116,10 @@ as $$
 $$;
 
 comment on function public.is_business_hours(timestamptz) is
-  'True when `at` (default now()) is inside the send window: a listed ISO week day, opens_at <= local time < closes_at.';
+  'True when `at` (default: the start of the statement) is inside the send window: a listed ISO week day, opens_at <= local time < closes_at.';
 
 -- The start of the next window strictly after `after` (today's opening if still ahead, else a later day).
-create function public.next_window_opening(after timestamptz default now())
+create function public.next_window_opening(after timestamptz default statement_timestamp())
 returns timestamptz
 language sql
 stable
@@ -130,10 +136,10 @@ as $$
 $$;
 
 comment on function public.next_window_opening(timestamptz) is
-  'The first moment strictly after `after` (default now()) at which the send window opens.';
+  'The first moment strictly after `after` (default: the start of the statement) at which the send window opens.';
 
 -- The moment the window that contains `at` closes (null when the window is closed at `at`).
-create function public.window_closing(at timestamptz default now())
+create function public.window_closing(at timestamptz default statement_timestamp())
 returns timestamptz
 language sql
 stable
@@ -155,3 +161,25 @@ revoke execute on function public.window_closing(timestamptz) from public, anon,
 grant execute on function public.is_business_hours(timestamptz) to service_role;
 grant execute on function public.next_window_opening(timestamptz) to service_role;
 grant execute on function public.window_closing(timestamptz) to service_role;
+
+-- The settings row for the functions that act on it (a clear error when someone deleted it).
+create function internal.settings()
+returns public.send_window
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_settings public.send_window;
+begin
+  select * into v_settings from public.send_window where id;
+  if not found then
+    raise exception 'send_window: the settings row is missing'
+      using errcode = 'P0002',
+            hint = 'insert into public.send_window default values; restores the defaults.';
+  end if;
+  return v_settings;
+end
+$$;
+
+revoke all on function internal.settings() from public, anon, authenticated, service_role;
