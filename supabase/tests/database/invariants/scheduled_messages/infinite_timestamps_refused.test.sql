@@ -14,7 +14,7 @@ select pg_temp.refused($$insert into scheduled_messages (phone_number, message_c
 select pg_temp.refused($$insert into scheduled_messages (phone_number, message_content, scheduled_for)
   values ('+12095550211', 'x', 'infinity')$$, '23514', null, null, 'insert with scheduled_for infinity is refused');
 select pg_temp.refused($$insert into scheduled_messages (phone_number, message_content, scheduled_for)
-  values ('+12095550211', 'x', '1999-12-31 23:00-08')$$, '23514', null, null, 'a year before 2000 is refused');
+  values ('+12095550211', 'x', '1999-12-31 12:00Z')$$, '23514', null, null, 'a year before 2000 is refused');
 select pg_temp.refused($$insert into scheduled_messages (phone_number, message_content, scheduled_for)
   values ('+12095550211', 'x', '2200-01-02 00:00Z')$$, '23514', null, null, 'a year after 2199 is refused');
 select pg_temp.refused(format($$update scheduled_messages set scheduled_for = '-infinity' where id = %s$$, :sm),
