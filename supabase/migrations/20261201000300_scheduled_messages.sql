@@ -203,6 +203,11 @@ begin
 
   if old.status = 'failed' and new.status = 'SCH' then
     -- A retry: refused while a bubble may still be in flight or its fate is unknown (invariant a).
+    -- Lock the bubbles that are not final first: a claim not committed yet (queued -> sending) is waited
+    -- for, so the check below sees its outcome instead of the queued row it started from.
+    perform 1 from public.messages m
+      where m.scheduled_message_id = old.id and m.status in ('queued', 'sending', 'unknown')
+        for update of m;
     select m.id, m.status, m.worker_id into v_busy
       from public.messages m
      where m.scheduled_message_id = old.id and m.status in ('sending', 'unknown')
