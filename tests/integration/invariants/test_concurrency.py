@@ -26,6 +26,12 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 WAIT_LIMIT_S = 15.0
 
 
+@pytest.fixture(autouse=True)
+def no_pacing(conn: Conn) -> None:
+    """Pacing off: a retry promoted at the same pinned minute as its first promotion is not held back."""
+    conn.execute("update send_window set catch_up_gap = '0'")
+
+
 @pytest.fixture
 def pool() -> Iterator[concurrent.futures.ThreadPoolExecutor]:
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as executor:
@@ -246,25 +252,29 @@ def test_claim_while_a_retry_is_in_flight(
     session_b: Conn,
     pool: concurrent.futures.ThreadPoolExecutor,
 ) -> None:
-    """The person's retry is not committed yet when a listener claims the message's next bubble: the
-    claim must not hand it out (it waits and sees the message is no longer queued, or skips it), else
-    the retry's promotion would queue that bubble a second time."""
+    """Reached by allowed moves: bubble 1 sent, bubble 2 refused for good, so the message failed. A person
+    retries it and promotes in one transaction, not committed yet, while a listener claims: the claim
+    gets nothing (the retry's bubbles do not exist for it yet, the old ones are final); after the commit
+    it gets the retry's new bubble 2, and bubble 1 is never handed out again."""
     sm = queued_message(conn, "+12095551004", "one [BUBBLE] two")
     conn.execute("select mark_bubble_sent(id, 'w1', 'mr-1') from claim_next_bubble('w1')")
-    for sql, params in forge_failed(sm):
-        session_b.execute(sql, params)
-    session_b.execute("update scheduled_messages set status = 'SCH' where id = %s", (sm,))  # open
+    conn.execute("select mark_bubble_failed(id, 'w1', '+CMS ERROR: 21', true) from claim_next_bubble('w1')")
+    assert scalar(conn, "select status from scheduled_messages where id = %s", sm) == "failed"
+    session_b.execute("update scheduled_messages set status = 'SCH' where id = %s", (sm,))
+    session_b.execute("select * from process_scheduled_messages_safe()")  # open
 
     claimed = pool.submit(lambda: claim(session_a, "w1"))
     state = blocked_or_done(conn, session_a.info.backend_pid, claimed)
-    session_b.commit()
     got = claimed.result(timeout=WAIT_LIMIT_S)
     session_a.commit()
+    session_b.commit()
 
-    assert got is None, f"the claim ({state}) must not hand out a bubble of a message being retried"
-    conn.execute("select * from process_scheduled_messages_safe()")
+    assert got is None, f"the claim ({state}) must not hand out a bubble of a retry not committed yet"
+    new_b2 = claim(conn, "w1")
+    assert new_b2 == bubble(conn, sm, 2)
+    assert scalar(conn, "select promotion from messages where id = %s", new_b2) == 2
     live = live_rows_per_bubble(conn, sm)
-    assert all(n == 1 for n in live.values()), f"each bubble position has one live row: {live}"
+    assert live == {1: 1, 2: 1}, f"each bubble position has one live row: {live}"
 
 
 # --- mark_bubble_sent vs recover_stale_claims ------------------------------------------------------
