@@ -52,6 +52,8 @@ create index scheduled_messages_sent_at_idx on public.scheduled_messages (sent_a
 alter table public.scheduled_messages enable row level security;
 revoke all on table public.scheduled_messages from public, anon, authenticated;
 grant select, insert, update, delete on table public.scheduled_messages to service_role;
+-- Supabase's default privileges give service_role ALL; TRUNCATE skips the row guards (invariants c, d).
+revoke truncate, references, trigger on table public.scheduled_messages from service_role;
 revoke all on sequence public.scheduled_messages_id_seq from public, anon, authenticated;
 grant usage, select on sequence public.scheduled_messages_id_seq to service_role;
 
