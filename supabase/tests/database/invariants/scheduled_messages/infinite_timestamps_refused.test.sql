@@ -4,7 +4,7 @@
 -- finite, years 2000-2199.
 begin;
 \ir ../_fixture.psql
-select plan(8);
+select plan(9);
 
 select pg_temp.schedule(pg_temp.approved('+12095550210', 'later'), '2025-11-06 10:00-08') as sm \gset
 select pg_temp.snapshot();
@@ -17,6 +17,8 @@ select pg_temp.refused($$insert into scheduled_messages (phone_number, message_c
   values ('+12095550211', 'x', '1999-12-31 12:00Z')$$, '23514', null, null, 'a year before 2000 is refused');
 select pg_temp.refused($$insert into scheduled_messages (phone_number, message_content, scheduled_for)
   values ('+12095550211', 'x', '2200-01-02 00:00Z')$$, '23514', null, null, 'a year after 2199 is refused');
+select pg_temp.refused($$insert into scheduled_messages (phone_number, message_content, scheduled_for, created_at)
+  values ('+12095550211', 'x', '2025-11-06 10:00-08', '-infinity')$$, '23514', null, null, 'insert with created_at -infinity is refused');
 select pg_temp.refused(format($$update scheduled_messages set scheduled_for = '-infinity' where id = %s$$, :sm),
   '23514', 'scheduled_messages', :sm, 'rescheduling to -infinity is refused (naming the row)');
 select pg_temp.refused(format($$update scheduled_messages set scheduled_for = 'infinity' where id = %s$$, :sm),
