@@ -84,6 +84,11 @@ begin
       'Use a real moment, e.g. now() + interval ''1 hour''.');
   end if;
   if tg_op = 'INSERT' then
+    v_problem := internal.moment_problem(new.created_at);
+    if v_problem is not null then
+      perform internal.refuse_value('scheduled_messages', new.id, 'created_at', v_problem,
+        'Leave it out: the insert sets it.');
+    end if;
     perform internal.check_transition('scheduled_messages', new.id, '(insert)', new.status);
     if new.promotions <> 0 or new.queued_at is not null or new.sent_at is not null then
       perform internal.refuse_value('scheduled_messages', new.id, 'promotions',
