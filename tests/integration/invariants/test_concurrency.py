@@ -371,3 +371,32 @@ def test_restarting_worker_recovery_vs_its_own_late_mark(
     assert scalar(conn, "select status from scheduled_messages where id = %s", sm) == (
         "sent" if status == "sent" else "queued"
     )
+
+
+# --- claim vs claim ----------------------------------------------------------------------------------
+
+
+def test_two_claims_in_flight_never_share_a_bubble(
+    conn: Conn,
+    clock: PinnedClock,
+    session_a: Conn,
+    session_b: Conn,
+    pool: concurrent.futures.ThreadPoolExecutor,
+) -> None:
+    """Two listeners claim at once, the first one's transaction still open: the second passes over the
+    locked bubble (or waits and then sees it sending); it never gets the same bubble, nor bubble 2 of the
+    message whose bubble 1 is with the first listener."""
+    sm = queued_message(conn, "+12095551007", "one [BUBBLE] two")
+    other = queued_message(conn, "+12095551008", "other")
+    first = claim(session_a, "w1")  # open
+    assert first == bubble(conn, sm, 1)
+
+    second = pool.submit(lambda: claim(session_b, "w2"))
+    state = blocked_or_done(conn, session_b.info.backend_pid, second)
+    session_a.commit()
+    got = second.result(timeout=WAIT_LIMIT_S)
+    session_b.commit()
+
+    assert got == bubble(conn, other, 1), f"the second claim ({state}) takes the next message's bubble"
+    rows = conn.execute("select id, worker_id from messages where status = 'sending' order by id").fetchall()
+    assert rows == [(first, "w1"), (got, "w2")]
