@@ -312,6 +312,15 @@ begin
             hint = 'Cancel it first (update scheduled_messages set status = ''cancelled'' where id = ...); '
                    'an unknown bubble needs a person''s decision first.';
   end if;
+  if old.status = 'SCH' and exists (select 1 from public.campaign_messages c
+                                     where c.id = old.campaign_message_id and c.status = 'SCH') then
+    -- Its campaign row leaves SCH only by following this row: deleted, it would stay SCH forever.
+    raise exception 'scheduled_messages row %: cannot delete it: campaign_messages row % follows it (SCH)', old.id,
+      old.campaign_message_id
+      using errcode = 'object_not_in_prerequisite_state',
+            hint = 'Cancel it (update scheduled_messages set status = ''cancelled'' where id = ...) or change '
+                   'its scheduled_for.';
+  end if;
   return old;
 end
 $$;
