@@ -35,6 +35,8 @@ create index campaign_messages_approved_idx on public.campaign_messages (campaig
 alter table public.campaign_messages enable row level security;
 revoke all on table public.campaign_messages from public, anon, authenticated;
 grant select, insert, update, delete on table public.campaign_messages to service_role;
+-- Supabase's default privileges give service_role ALL; TRUNCATE skips the row guards (invariants c, d).
+revoke truncate, references, trigger on table public.campaign_messages from service_role;
 revoke all on sequence public.campaign_messages_id_seq from public, anon, authenticated;
 grant usage, select on sequence public.campaign_messages_id_seq to service_role;
 
@@ -62,6 +64,17 @@ begin
     perform internal.refuse_value('campaign_messages', new.id, 'campaign_name', 'the campaign name is empty',
       'Name the campaign, e.g. spring-sale.');
   end if;
+  -- Timestamps are finite, years 2000-2199 (invariant g): every view can show them.
+  v_problem := internal.moment_problem(new.approved_at);
+  if v_problem is not null then
+    perform internal.refuse_value('campaign_messages', new.id, 'approved_at', v_problem,
+      'Leave it out: approving (status APR) sets it.');
+  end if;
+  v_problem := internal.moment_problem(new.created_at);
+  if v_problem is not null then
+    perform internal.refuse_value('campaign_messages', new.id, 'created_at', v_problem,
+      'Leave it out: the insert sets it.');
+  end if;
   if tg_op = 'INSERT' then
     perform internal.check_transition('campaign_messages', new.id, '(insert)', new.status);
     if new.status = 'APR' and new.approved_at is null then
@@ -73,7 +86,7 @@ end
 $$;
 
 create trigger campaign_messages_check_values
-  before insert or update of phone_number, message_content, campaign_name on public.campaign_messages
+  before insert or update of phone_number, message_content, campaign_name, approved_at on public.campaign_messages
   for each row execute function internal.campaign_messages_check_values();
 
 -- Moves and edits.

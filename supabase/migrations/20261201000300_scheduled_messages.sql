@@ -52,6 +52,8 @@ create index scheduled_messages_sent_at_idx on public.scheduled_messages (sent_a
 alter table public.scheduled_messages enable row level security;
 revoke all on table public.scheduled_messages from public, anon, authenticated;
 grant select, insert, update, delete on table public.scheduled_messages to service_role;
+-- Supabase's default privileges give service_role ALL; TRUNCATE skips the row guards (invariants c, d).
+revoke truncate, references, trigger on table public.scheduled_messages from service_role;
 revoke all on sequence public.scheduled_messages_id_seq from public, anon, authenticated;
 grant usage, select on sequence public.scheduled_messages_id_seq to service_role;
 
@@ -82,6 +84,11 @@ begin
       'Use a real moment, e.g. now() + interval ''1 hour''.');
   end if;
   if tg_op = 'INSERT' then
+    v_problem := internal.moment_problem(new.created_at);
+    if v_problem is not null then
+      perform internal.refuse_value('scheduled_messages', new.id, 'created_at', v_problem,
+        'Leave it out: the insert sets it.');
+    end if;
     perform internal.check_transition('scheduled_messages', new.id, '(insert)', new.status);
     if new.promotions <> 0 or new.queued_at is not null or new.sent_at is not null then
       perform internal.refuse_value('scheduled_messages', new.id, 'promotions',
@@ -203,6 +210,11 @@ begin
 
   if old.status = 'failed' and new.status = 'SCH' then
     -- A retry: refused while a bubble may still be in flight or its fate is unknown (invariant a).
+    -- Lock the bubbles that are not final first: a claim not committed yet (queued -> sending) is waited
+    -- for, so the check below sees its outcome instead of the queued row it started from.
+    perform 1 from public.messages m
+      where m.scheduled_message_id = old.id and m.status in ('queued', 'sending', 'unknown')
+        for update of m;
     select m.id, m.status, m.worker_id into v_busy
       from public.messages m
      where m.scheduled_message_id = old.id and m.status in ('sending', 'unknown')
@@ -299,6 +311,15 @@ begin
       using errcode = 'object_not_in_prerequisite_state',
             hint = 'Cancel it first (update scheduled_messages set status = ''cancelled'' where id = ...); '
                    'an unknown bubble needs a person''s decision first.';
+  end if;
+  if old.status = 'SCH' and exists (select 1 from public.campaign_messages c
+                                     where c.id = old.campaign_message_id and c.status = 'SCH') then
+    -- Its campaign row leaves SCH only by following this row: deleted, it would stay SCH forever.
+    raise exception 'scheduled_messages row %: cannot delete it: campaign_messages row % follows it (SCH)', old.id,
+      old.campaign_message_id
+      using errcode = 'object_not_in_prerequisite_state',
+            hint = 'Cancel it (update scheduled_messages set status = ''cancelled'' where id = ...) or change '
+                   'its scheduled_for.';
   end if;
   return old;
 end

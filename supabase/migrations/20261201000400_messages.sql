@@ -55,6 +55,8 @@ create index messages_queued_idx on public.messages (next_attempt_at, id) where 
 alter table public.messages enable row level security;
 revoke all on table public.messages from public, anon, authenticated;
 grant select, insert, update, delete on table public.messages to service_role;
+-- Supabase's default privileges give service_role ALL; TRUNCATE skips the row guards (invariants c, d).
+revoke truncate, references, trigger on table public.messages from service_role;
 revoke all on sequence public.messages_id_seq from public, anon, authenticated;
 grant usage, select on sequence public.messages_id_seq to service_role;
 

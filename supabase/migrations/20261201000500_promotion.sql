@@ -42,6 +42,9 @@ begin
       from unnest($1) with ordinality as w(id, ord)
       join public.scheduled_messages s on s.id = w.id
      where s.status = 'SCH'
+       -- Re-check (invariant b): never promote the text of a campaign row that was cancelled.
+       and not exists (select 1 from public.campaign_messages c
+                        where c.id = s.campaign_message_id and c.status = 'cancelled')
        for update of s skip locked
   ),
   parts as (

@@ -88,6 +88,9 @@ begin
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
      where m.status = 'queued'
+       -- Re-check (invariant b): never hand out a bubble of a campaign row that was cancelled.
+       and not exists (select 1 from public.campaign_messages c
+                        where c.id = sm.campaign_message_id and c.status = 'cancelled')
        and (m.next_attempt_at is null or m.next_attempt_at <= moment)
        and not exists (
              select 1
@@ -421,6 +424,9 @@ begin
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
      where m.status = 'queued'
+       -- Re-check (invariant b): never hand out a bubble of a campaign row that was cancelled.
+       and not exists (select 1 from public.campaign_messages c
+                        where c.id = sm.campaign_message_id and c.status = 'cancelled')
        and not exists (
              select 1 from public.messages earlier
               where earlier.scheduled_message_id = m.scheduled_message_id
