@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from listener.modem.errors import ModemError, ModemNotRespondingError
+from listener.modem.errors import MaybeSentError, ModemError, ModemNotRespondingError
 from sms_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -94,8 +94,10 @@ class CommandFailedError(ModemError):
         self.response = response
 
 
-class ResultTimeoutError(ModemNotRespondingError):
-    """After the SMS body was written, no final answer came (deadline passed, or the device went away)."""
+class ResultTimeoutError(MaybeSentError):
+    """After the SMS body was written, no final answer came (deadline passed, or the device went away).
+
+    Deliberately not a ModemNotRespondingError: that one means "nothing left the modem"."""
 
 
 def is_final(line: str) -> bool:
@@ -260,8 +262,6 @@ class Dialogue:
             self._write(body + CTRL_Z)
             try:
                 return await self._await_final(pending, result_timeout, ResultTimeoutError)
-            except ResultTimeoutError:
-                raise
             except ModemNotRespondingError as exc:  # the device went away after the body
                 raise ResultTimeoutError(str(exc)) from exc
 
@@ -278,7 +278,7 @@ class Dialogue:
         return pending
 
     async def _await_final(
-        self, pending: _Pending, deadline: float, timeout_error: type[ModemNotRespondingError]
+        self, pending: _Pending, deadline: float, timeout_error: type[ModemError]
     ) -> Response:
         try:
             response = await asyncio.wait_for(asyncio.shield(pending.future), deadline)

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from listener.modem.errors import CODES
+from listener.modem.codes import CODES
 from listener.modem.pdu import PduError, decode_submit
 from sms_common.errors import SmsSchedulerError
 

@@ -47,8 +47,6 @@ async def _start_listener(
             "-m",
             "listener",
             "run",
-            "--at",
-            clock.at.isoformat(),
             *extra,
             cwd=REPO_ROOT,
             env=_environment(db_url, sim, "crash-test"),
