@@ -28,6 +28,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from sms_common import faketime
 from sms_common.errors import LocalDatabaseError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -99,10 +100,15 @@ def free_port(start: int | None = None) -> int:
 
 @dataclass(frozen=True)
 class LocalCluster:
-    """One PostgreSQL cluster on this machine: its data directory and port."""
+    """One PostgreSQL cluster on this machine: its data directory and port.
+
+    `clock_file`: when set, the server runs under libfaketime with this spec file (sms_common.faketime),
+    so tests can move the database's clock; the file starts at real time.
+    """
 
     datadir: Path
     port: int
+    clock_file: Path | None = None
 
     @property
     def logfile(self) -> Path:
@@ -171,23 +177,24 @@ class LocalCluster:
     def start(self, extra_env: dict[str, str] | None = None) -> None:
         if self.is_running():
             return
-        env = os.environ | (extra_env or {})
+        env = dict(os.environ)
+        # pg_ctl -w cannot tell that a server on a faked clock has started (sms_common.faketime): -W and
+        # wait by connecting instead.
+        wait = ["-w", "-t", "60"]
+        if self.clock_file is not None:
+            if not self.clock_file.exists():
+                faketime.write_spec(self.clock_file, faketime.REAL_TIME)
+            env = faketime.server_env(self.clock_file)
+            wait = ["-W"]
+        env |= extra_env or {}
         _run(
-            [
-                str(pg_bindir() / "pg_ctl"),
-                "start",
-                "-D",
-                str(self.datadir),
-                "-l",
-                str(self.logfile),
-                "-w",
-                "-t",
-                "60",
-            ],
+            [str(pg_bindir() / "pg_ctl"), "start", "-D", str(self.datadir), "-l", str(self.logfile), *wait],
             what="pg_ctl start",
             env=env,
             log=self.logfile,
         )
+        if self.clock_file is not None:
+            wait_until_accepting(self, timeout=60)
 
     def stop(self, mode: str = "fast") -> None:
         if not self.is_running():
@@ -286,11 +293,20 @@ def wait_until_accepting(cluster: LocalCluster, timeout: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def throwaway_cluster(*, durable: bool = False) -> Iterator[LocalCluster]:
-    """Start a fresh cluster in a new temporary directory; stop it and delete everything afterwards."""
+def throwaway_cluster(*, durable: bool = False, fake_clock: bool = False) -> Iterator[LocalCluster]:
+    """Start a fresh cluster in a new temporary directory; stop it and delete everything afterwards.
+
+    `fake_clock`: run the server under libfaketime (LocalCluster.clock_file), in a directory the server's
+    OS user may write too, so that SQL run as a superuser can move the clock (tests.pin_clock)."""
     base = Path(tempfile.mkdtemp(prefix="sms-pg-"))
     base.chmod(0o711)  # the server's OS user must be able to traverse into it when we are root
-    cluster = LocalCluster(datadir=base / "cluster" / "pgdata", port=free_port())
+    clock_file = None
+    if fake_clock:
+        clock_dir = base / "clock"
+        clock_dir.mkdir()
+        _hand_to_server_user(clock_dir)
+        clock_file = clock_dir / "faketime.spec"
+    cluster = LocalCluster(datadir=base / "cluster" / "pgdata", port=free_port(), clock_file=clock_file)
     try:
         cluster.initialise(durable=durable)
         cluster.start()

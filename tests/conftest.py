@@ -2,6 +2,8 @@
 
 Session start: a new cluster (own data dir, free port, pg_cron preloaded), the Supabase-compatibility
 bootstrap, then the migrations applied by the real Supabase CLI to two databases:
+The server runs under libfaketime (sms_common.faketime): the `clock` fixture moves the database's clock,
+and pgTAP files can call `tests.pin_clock(moment)` (installed in `postgres` only).
 - `postgres`: where pg_cron lives and ticks (the hosted-project shape). Tests that need pg_cron use
   `cron_db_url`; pgTAP files run here (each in a transaction that rolls back).
 - `app_template`: the same schema without pg_cron (the free-tier shape); every test that asks for
@@ -17,7 +19,7 @@ import psycopg
 import pytest
 
 from sms_common.localdb import CRON_DATABASE, LocalCluster, throwaway_cluster
-from tests.harness import PinnedClock
+from tests.harness import PinnedClock, install_clock_helpers
 
 TEMPLATE = "app_template"
 _clone_numbers = itertools.count(1)
@@ -25,10 +27,13 @@ _clone_numbers = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def pg_cluster() -> Iterator[LocalCluster]:
-    with throwaway_cluster() as cluster:
+    with throwaway_cluster(fake_clock=True) as cluster:
         cluster.prepare(CRON_DATABASE)
         cluster.prepare(TEMPLATE)
         cluster.mark_template(TEMPLATE)
+        assert cluster.clock_file is not None
+        with cluster.connect(CRON_DATABASE) as conn:
+            install_clock_helpers(conn, cluster.clock_file)
         yield cluster
 
 
@@ -65,6 +70,11 @@ async def aconn(db_url: str) -> AsyncIterator[psycopg.AsyncConnection[tuple[obje
 
 
 @pytest.fixture
-def clock() -> PinnedClock:
-    """A pinned "now" (default: Wednesday 2025-11-05 14:30 Pacific) to pass as `at` to SQL and Python."""
-    return PinnedClock()
+def clock(pg_cluster: LocalCluster) -> Iterator[PinnedClock]:
+    """The database server's clock, frozen at Wednesday 2025-11-05 14:30 Pacific until the test moves it
+    (`clock.set`, `clock.run_from`, `clock.advance`); real time again after the test."""
+    pinned = PinnedClock(spec_file=pg_cluster.clock_file)
+    try:
+        yield pinned
+    finally:
+        pinned.release()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -84,3 +85,59 @@ def test_pinned_clock_reads_naive_times_as_pacific(moment: str, pacific_hour: in
     before = clock.at
     clock.advance(minutes=90)
     assert (clock.at - before).total_seconds() == 5400
+
+
+def _server_now(url: str) -> datetime:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("select statement_timestamp()").fetchone()
+    assert row is not None
+    moment = row[0]
+    assert isinstance(moment, datetime)
+    return moment
+
+
+def test_the_clock_fixture_freezes_every_backend_of_the_server(
+    clock: PinnedClock, db_url: str, cron_db_url: str
+) -> None:
+    pinned = clock.set("2025-11-02T01:30:00-07:00")  # the first of the two 01:30s of the DST change
+    assert _server_now(db_url) == pinned
+    assert _server_now(cron_db_url) == pinned  # another database, other backends: the same clock
+    clock.advance(hours=1)
+    assert _server_now(db_url) == pinned + timedelta(hours=1)
+
+
+def test_a_running_clock_starts_at_the_moment_and_moves(clock: PinnedClock, db_url: str) -> None:
+    start = clock.run_from("2025-11-05T19:59:00")
+    first = _server_now(db_url)
+    assert abs((first - start).total_seconds()) < 2
+    deadline = time.monotonic() + 10
+    while _server_now(db_url) <= first and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a condition: the server's clock must move on its own
+    assert _server_now(db_url) > first
+
+
+def test_release_returns_to_the_real_clock(clock: PinnedClock, db_url: str) -> None:
+    clock.set("2025-01-01T12:00:00")
+    clock.release()
+    assert abs((_server_now(db_url) - datetime.now(UTC)).total_seconds()) < 5
+
+
+def test_pgtap_files_pin_the_clock_inside_their_transaction(
+    pg_cluster: LocalCluster, cron_db_url: str, clock: PinnedClock
+) -> None:
+    with psycopg.connect(cron_db_url) as conn:  # one transaction, like a pgTAP file
+        conn.execute("select tests.pin_clock('2025-11-06 03:15:00+00')")
+        row = conn.execute("select statement_timestamp(), now() = statement_timestamp()").fetchone()
+        conn.rollback()
+    assert row is not None
+    assert row[0] == datetime(2025, 11, 6, 3, 15, tzinfo=UTC)
+    assert row[1] is False  # now() is the transaction's start: product functions read statement_timestamp()
+    assert pg_cluster.clock_file is not None
+    assert pg_cluster.clock_file.read_text().strip() == "2025-11-06 03:15:00.000000"
+
+
+def test_api_roles_cannot_move_the_clock(cron_db_url: str) -> None:
+    with psycopg.connect(cron_db_url) as conn:
+        conn.execute("set role service_role")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select tests.pin_clock(now())")
