@@ -92,6 +92,10 @@ class Faults:
     silent: bool = False
     #: Take the body, then answer nothing (the SMS may or may not have gone out).
     silent_after_body: bool = False
+    #: Take the body (the network has it), then vanish from USB before answering.
+    unplug_after_body: bool = False
+    #: Seconds to wait before answering a body (on top of `delay`): a late +CMGS or +CMS ERROR.
+    body_answer_delay: float = 0.0
     #: Unsolicited lines written before every answer and before the `> ` prompt.
     unsolicited: tuple[str, ...] = ()
 
@@ -489,6 +493,8 @@ class ModemSimulator:
             self._body_for = None
 
     async def _body(self, kind: str, arg: str, body: str) -> None:
+        if self.faults.body_answer_delay > 0:
+            await asyncio.sleep(self.faults.body_answer_delay)
         if self.faults.cms_error_count > 0 and self.faults.cms_error_after > 0:
             self.faults.cms_error_after -= 1
         elif self.faults.cms_error_count > 0:
@@ -535,6 +541,9 @@ class ModemSimulator:
         await self._answer_sent(reference)
 
     async def _answer_sent(self, reference: int) -> None:
+        if self.faults.unplug_after_body:
+            self.unplug()
+            return
         if self.faults.silent_after_body:
             return
         await self._answer(f"+CMGS: {reference}", "OK")
@@ -544,7 +553,7 @@ class ModemSimulator:
         return self._message_reference
 
     async def _deliver(self, message: SentMessage) -> None:
-        if self.faults.silent_after_body:
+        if self.faults.silent_after_body or self.faults.unplug_after_body:
             message = SentMessage(**{**message.__dict__, "answered": False})
         if self.record is not None:
             self.record.write(json.dumps(message.as_dict(), ensure_ascii=False) + "\n")

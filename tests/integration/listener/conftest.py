@@ -70,9 +70,15 @@ async def running(
     sim: ModemSimulator,
     config: ServiceConfig,
     clock: PinnedClock,
+    *,
+    modem_config: ModemConfig | None = None,
 ) -> AsyncIterator[ListenerService]:
-    """Run a ListenerService until the block ends, then stop it as SIGTERM would and check it ended."""
-    modem = resilient_modem(sim)
+    """Run a ListenerService until the block ends, then stop it as SIGTERM would and check it ended.
+
+    The database's clock runs at real speed from the pinned moment (a weekday afternoon, the send
+    window open): the listener waits for retry times the database computes, so time must pass."""
+    clock.run_from(clock.at)
+    modem = resilient_modem(sim, modem_config)
     assert await modem.wait_ready(10), "the driver could not initialise the simulated modem"
     service = ListenerService(database, wake_source, modem, config)
     task = asyncio.create_task(service.run())

@@ -98,6 +98,7 @@ async def test_an_unplugged_modem_pauses_sending_without_losing_or_failing_anyth
 async def test_stop_finishes_the_sms_in_flight_and_records_it(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
+    clock.run_from(clock.at)
     modem = resilient_modem(simulator)
     assert await modem.wait_ready(10)
     service = ListenerService(pg_database(db_url), NotifyWakeSource(db_url), modem, quick_config("stop-1"))
@@ -117,6 +118,7 @@ async def test_stop_finishes_the_sms_in_flight_and_records_it(
 async def test_stop_releases_a_bubble_claimed_but_not_yet_handed_over(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
+    clock.run_from(clock.at)
     modem = resilient_modem(simulator)
     assert await modem.wait_ready(10)
     config = quick_config("stop-2", recipient_pause=60.0)  # the second recipient waits a minute
@@ -140,15 +142,17 @@ async def test_stop_releases_a_bubble_claimed_but_not_yet_handed_over(
 @pytest.fixture(scope="module")
 def private_cluster() -> Iterator[LocalCluster]:
     """A cluster of this module's own, so the test may restart PostgreSQL under the listener."""
-    with throwaway_cluster() as cluster:
+    with throwaway_cluster(fake_clock=True) as cluster:
         cluster.prepare("listener_restart")
         yield cluster
 
 
 async def test_the_listener_rides_out_a_postgresql_restart_even_mid_send(
-    private_cluster: LocalCluster, simulator: ModemSimulator, clock: PinnedClock
+    private_cluster: LocalCluster, simulator: ModemSimulator
 ) -> None:
     url = private_cluster.url("listener_restart")
+    # This module's own cluster has its own clock file; `running` lets it run from the pinned moment.
+    clock = PinnedClock(spec_file=private_cluster.clock_file)
     wake = NotifyWakeSource(url, keepalive=0.5)
     async with running(pg_database(url), wake, simulator, quick_config("restart"), clock) as service:
         await eventually(lambda: wake.subscriptions >= 1, 10, "LISTEN in place")
