@@ -16,7 +16,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from listener.modem.errors import MaybeSentError, ModemError, ModemNotRespondingError
 from sms_common.logs import get_logger
@@ -46,6 +46,17 @@ URC_PREFIXES: tuple[str, ...] = (
 URC_WORDS = frozenset(
     {"RING", "RDY", "SMS READY", "SMS DONE", "PB DONE", "CALL READY", "NORMAL POWER DOWN", "+CPIN: READY"}
 )
+
+
+class CommandOptions(TypedDict, total=False):
+    """How to read a command's answer (every layer that passes commands on takes these as they are)."""
+
+    #: The prefix of the answer's information lines (`+CSQ`): other `+...` lines are unsolicited.
+    expect: str | None
+    #: Accept the expected line without a final OK after a short grace (Wavecom's +CPIN: READY).
+    ok_optional: bool
+    #: Shown instead of the command in errors and responses (AT+CPIN="<pin>" must not be shown).
+    label: str | None
 
 
 @dataclass(frozen=True)
@@ -194,22 +205,17 @@ class Dialogue:
 
     # -- commands ----------------------------------------------------------------------------------
 
-    async def command(
-        self,
-        command: str,
-        *,
-        deadline: float,
-        expect: str | None = None,
-        ok_optional: bool = False,
-        label: str | None = None,
-    ) -> Response:
+    async def command(self, command: str, *, deadline: float, **options: Unpack[CommandOptions]) -> Response:
         """Send `command`, return its answer; raise CommandFailedError on an error final code and
         ModemNotRespondingError when nothing final arrives within `deadline` seconds (fixed when the
-        command is written: unsolicited lines do not extend it).
-
-        `label` replaces the command in errors and responses (AT+CPIN="<pin>" must not be shown)."""
+        command is written: unsolicited lines do not extend it)."""
         async with self._lock:
-            pending = self._start(command, expect, ok_optional=ok_optional, label=label)
+            pending = self._start(
+                command,
+                options.get("expect"),
+                ok_optional=options.get("ok_optional", False),
+                label=options.get("label"),
+            )
             self._write(command.encode("ascii") + b"\r")
             return await self._await_final(pending, deadline, ModemNotRespondingError)
 

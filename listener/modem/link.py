@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from typing import Unpack
 
-from listener.modem.dialogue import Dialogue, Response, UnsolicitedEvent
+from listener.modem.dialogue import CommandOptions, Dialogue, Response, UnsolicitedEvent
 from listener.modem.errors import ModemNotRespondingError
 from listener.modem.protocol import ModemProtocol
 from sms_common.logs import get_logger
@@ -90,21 +91,11 @@ class ModemLink:
         if reason is not None:
             raise ModemNotRespondingError(f"{what}: modem {self.port} needs re-opening ({reason})")
 
-    async def command(
-        self,
-        command: str,
-        *,
-        deadline: float,
-        expect: str | None = None,
-        ok_optional: bool = False,
-        label: str | None = None,
-    ) -> Response:
+    async def command(self, command: str, *, deadline: float, **options: Unpack[CommandOptions]) -> Response:
         """One AT command; a missed deadline marks the link broken (see the module docstring)."""
-        self.check_usable(label or command)
+        self.check_usable(options.get("label") or command)
         try:
-            return await self.dialogue.command(
-                command, deadline=deadline, expect=expect, ok_optional=ok_optional, label=label
-            )
+            return await self.dialogue.command(command, deadline=deadline, **options)
         except ModemNotRespondingError as exc:
             self.mark_broken(str(exc))
             raise
