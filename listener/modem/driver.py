@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from listener.modem.bringup import initialise
 from listener.modem.config import ModemConfig, ModemTimeouts, SmsMode
-from listener.modem.dialogue import CommandFailedError, Dialogue, UnsolicitedEvent
+from listener.modem.dialogue import Dialogue, UnsolicitedEvent
 from listener.modem.errors import ModemError, ModemUnavailableError, SimPinError
 from listener.modem.health import ModemHealth, ModemState, refresh_status, registration_states, signal_word
 from listener.modem.link import ModemLink
@@ -137,14 +137,6 @@ class Modem:
                 "modem_sent", number=number, reference=result.reference, parts=result.parts, mode=result.mode
             )
             return result
-
-    async def probe(self) -> None:
-        """A bare `AT` under the command deadline: is the modem still answering?"""
-        async with self._sequence_lock:
-            try:
-                await self.link.command("AT", deadline=self.config.timeouts.command)
-            except CommandFailedError:
-                return  # an answer, even ERROR, means it is alive
 
     async def health(self) -> ModemHealth:
         """Refresh signal, registration and operator, and return a snapshot.

@@ -2,7 +2,7 @@
 
 USB modems hang after hours, re-enumerate after a firmware hiccup, or get unplugged. `ResilientModem`
 keeps one `Modem` open in a background task: it opens and initialises it (retrying with tenacity's
-exponential backoff), probes it with `AT` when idle, and starts over when the device disappears, a
+exponential backoff), probes it when idle (a health refresh), and starts over when the device disappears, a
 command misses its deadline, or a send says the modem is in trouble or out of step. Callers never see
 a crash: while no modem is ready, `send_sms` raises ModemUnavailableError (nothing was sent), and the
 listener waits on `wait_ready`; it never probes or reconnects on its own.
@@ -201,11 +201,13 @@ class ResilientModem:
                 if modem.busy:
                     continue  # busy sending: it is answering
                 try:
-                    await modem.probe()
+                    # The probe is a health refresh (signal, operator, registration): an answer proves
+                    # the modem alive, and the heartbeat's snapshot stays as fresh as the probe.
+                    health = await modem.health()
                 except ModemError as exc:
                     self._note_error(f"probe failed: {exc}")
                     return
-                self._health = self._totals(modem.snapshot())
+                self._health = self._totals(health)
         finally:
             closed.cancel()
             kicked.cancel()

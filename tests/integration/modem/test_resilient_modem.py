@@ -83,7 +83,7 @@ async def test_hung_modem_is_detected_by_the_idle_probe_and_reset(sim: ModemSimu
         assert await modem.wait_ready(5.0)
         sim.faults.silent = True  # a USB stick that stopped answering
         await until(lambda: not modem.connected)
-        assert "AT: no answer within 0.5 s" in (modem.snapshot().last_error or "")
+        assert "no answer within 0.5 s" in (modem.snapshot().last_error or "")
         sim.faults.silent = False
         await until(lambda: modem.connected)
         await modem.send_sms(NUMBER, "back")
