@@ -1,4 +1,4 @@
-"""An in-memory transport and modem for fast tests of the service's decisions (no database, no pty).
+"""An in-memory transport for fast tests of the service's decisions (no database).
 
 `InMemoryTransport` answers the listener's SQL functions by name, the way procrastinate's
 InMemoryConnector answers its queries: a `messages` table as a dict, claim in id order, the four
@@ -6,8 +6,6 @@ outcome calls, release, recovery, heartbeat, next due time and promotion, with t
 the SQL (an outcome for a row that is not `sending` by this worker is refused). It keeps a log of
 every call, and can be told to fail calls as an unreachable database would. The real SQL stays
 tested against PostgreSQL in tests/integration; this only has to be faithful enough for the loop.
-
-`ScriptedModem` is a modem whose answers a test lists in advance: a result, or an exception to raise.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from listener.errors import ConnectorError, DatabaseUnavailableError
-from listener.modem.errors import SendFate, send_fate
 from sms_common.statuses import MessageStatus
 
 #: The in-memory database's clock: a fixed weekday afternoon, moved only by tests.
@@ -199,67 +196,3 @@ class InMemoryTransport:
 
     def _fn_process_scheduled_messages_safe(self) -> dict[str, Any]:
         return {"processed_count": 0, "error_message": None, "skipped_reason": "nothing due"}
-
-
-@dataclass(frozen=True)
-class FakeSendResult:
-    reference: str
-    parts: int = 1
-
-
-@dataclass
-class FakeHealth:
-    values: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> Mapping[str, Any]:
-        return self.values
-
-
-@dataclass
-class ScriptedModem:
-    """A modem whose answers are listed in advance (`answers`: a reference, or an exception).
-
-    `gate`, when set, makes each send wait until the test opens it (a send "in flight").
-    `connected` is the modem owner's readiness; a NotSentError answer turns it off until
-    `reconnect()`, as ResilientModem does."""
-
-    answers: list[str | BaseException] = field(default_factory=list)
-    connected: bool = True
-    gate: asyncio.Event | None = None
-    sent: list[tuple[str, str]] = field(default_factory=list)
-    sending: asyncio.Event = field(default_factory=asyncio.Event)
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def __post_init__(self) -> None:
-        if self.connected:
-            self._ready.set()
-
-    def reconnect(self) -> None:
-        self.connected = True
-        self._ready.set()
-
-    def disconnect(self) -> None:
-        self.connected = False
-        self._ready.clear()
-
-    async def wait_ready(self, within: float | None) -> bool:
-        try:
-            await asyncio.wait_for(self._ready.wait(), within)
-        except TimeoutError:
-            return False
-        return self.connected
-
-    async def send_sms(self, number: str, text: str) -> FakeSendResult:
-        self.sending.set()
-        if self.gate is not None:
-            await self.gate.wait()
-        self.sent.append((number, text))
-        answer = self.answers.pop(0) if self.answers else f"ref{len(self.sent)}"
-        if isinstance(answer, BaseException):
-            if send_fate(answer) is SendFate.NOT_SENT:
-                self.disconnect()
-            raise answer
-        return FakeSendResult(answer)
-
-    def snapshot(self) -> FakeHealth:
-        return FakeHealth({"connected": self.connected})

@@ -22,9 +22,10 @@ from listener.modem.errors import (
     TransientSendError,
 )
 from listener.service import ListenerService, ServiceConfig
-from listener.testing import InMemoryTransport, ScriptedModem
+from listener.testing import InMemoryTransport
 from listener.wake import PollOnlyWakeSource
 from sms_common.statuses import MessageStatus
+from tests.unit.listener.scripted_modem import ScriptedModem
 
 PHONE = "+12095550100"
 
