@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -122,8 +123,8 @@ class ListenerService:
         #: The database's time of this listener's first heartbeat.
         self.started_at: datetime | None = None
         self.in_flight: Bubble | None = None
-        #: What this listener's decisions were, in order (tests and logs read it).
-        self.decisions: list[tuple[int, Decision]] = []
+        #: The latest decisions (message id, decision), oldest first; bounded for a months-long run.
+        self.decisions: deque[tuple[int, Decision]] = deque(maxlen=1000)
         self._wake_event = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._stop_requested_at: float | None = None

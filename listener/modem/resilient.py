@@ -240,7 +240,7 @@ class ResilientModem:
         modem = await self._ready_modem("AT+CMGS")
         try:
             return await modem.send_sms(number, text)
-        except ModemError as exc:
+        except Exception as exc:  # a non-modem error (a bug, an OSError) is maybe-sent: start over too
             if send_fate(exc) is not SendFate.REFUSED:
                 # Modem or SIM trouble, or out of step after a body: start over with a fresh bring-up.
                 self._replace_soon(str(exc))
