@@ -42,6 +42,7 @@ from demo.services import (
 )
 from sms_common.errors import SmsSchedulerError
 from sms_common.localdb import REPO_ROOT
+from sms_common.statuses import ScheduledStatus
 
 CAMPAIGN = "winter-tune-up"
 SAMPLE_CSV = Path(__file__).with_name("campaign.csv")
@@ -236,7 +237,7 @@ def _campaign(
         + (f"; concatenated: {multipart}" if multipart else "")
         + ")."
     )
-    all_sent = all(row.status == "sent" for row in rows_out) and len(rows_out) == len(rows) - 1
+    all_sent = all(row.status == ScheduledStatus.SENT for row in rows_out) and len(rows_out) == len(rows) - 1
     report.write_summary(
         paths.summary,
         {

@@ -25,8 +25,9 @@ from rich.console import Console
 
 from demo.fakeclock import FakeClock
 from demo.services import Child, DemoError
+from sms_common.statuses import ScheduledStatus
 
-TERMINAL = frozenset({"sent", "failed", "cancelled"})
+TERMINAL = frozenset({ScheduledStatus.SENT, ScheduledStatus.FAILED, ScheduledStatus.CANCELLED})
 
 
 def pacific(moment: datetime, zone: ZoneInfo) -> str:
@@ -108,9 +109,9 @@ class Driver:
                 continue
             self._statuses[row["id"]] = row["status"]
             name = row["customer_name"]
-            if row["status"] == "queued":
+            if row["status"] == ScheduledStatus.QUEUED:
                 self._say(now, zone, f"[yellow]promoted[/yellow] {name}: {row['bubbles']} bubbles queued")
-            elif row["status"] == "sent":
+            elif row["status"] == ScheduledStatus.SENT:
                 self._say(
                     now,
                     zone,

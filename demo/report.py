@@ -16,6 +16,8 @@ from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
+from sms_common.statuses import ScheduledStatus
+
 
 @dataclass(frozen=True)
 class TimelineRow:
@@ -106,7 +108,9 @@ def render(console: Console, rows: list[TimelineRow], zone: ZoneInfo) -> None:
             table.add_row("", f"[bold]{day:%a %m/%d}[/bold]", "", "", "", "", "")
         previous_day = day
         sent = (
-            f"[green]{_pt(row.sent_at, zone)}[/green]" if row.status == "sent" else f"[red]{row.status}[/red]"
+            f"[green]{_pt(row.sent_at, zone)}[/green]"
+            if row.status == ScheduledStatus.SENT
+            else f"[red]{row.status}[/red]"
         )
         table.add_row(
             str(number),

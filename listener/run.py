@@ -12,14 +12,17 @@ import enum
 import signal
 import sys
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from listener.cli import app
-from listener.connector import Connector, ConnectorAuthError, PollOnlyWakeSource, WakeSource
-from listener.service import Clock, ListenerService, ServiceConfig, ShiftedClock, SmsModem, database_clock
+from listener.database import ListenerDatabase
+from listener.errors import ConnectorAuthError
+from listener.modem.config import ModemConfig
+from listener.modem.resilient import ResilientModem
+from listener.service import ListenerService, ServiceConfig
+from listener.wake import PollOnlyWakeSource, WakeSource
 from sms_common.errors import ConfigurationError, SmsSchedulerError
 from sms_common.logs import configure_logging, get_logger, redact_text
 from sms_common.settings import Settings, load_settings
@@ -35,7 +38,7 @@ class Mode(enum.StrEnum):
 @dataclass(frozen=True)
 class Transport:
     mode: Mode
-    connector: Connector
+    database: ListenerDatabase
     wake_source: WakeSource
 
 
@@ -61,43 +64,38 @@ def choose_mode(settings: Settings, requested: Mode | None) -> Mode:
 
 
 def build_transport(settings: Settings, mode: Mode, *, poll_only: bool) -> Transport:
-    """The connector and wake-up source for one mode (imports only the chosen transport's libraries)."""
+    """The database calls and wake-up source for one mode (imports only the chosen transport's libraries)."""
     if mode is Mode.postgres:
-        from listener.pg_connector import NotifyWakeSource, PostgresConnector
+        from listener.pg_notify import NotifyWakeSource
+        from listener.pg_transport import PostgresTransport
 
         dsn = settings.require_database_url()
         pg_wake: WakeSource = PollOnlyWakeSource() if poll_only else NotifyWakeSource(dsn)
-        return Transport(mode, PostgresConnector(dsn), pg_wake)
-    from listener.supabase_connector import RealtimeWakeSource, SupabaseConnector
+        return Transport(mode, ListenerDatabase(PostgresTransport(dsn)), pg_wake)
+    from listener.supabase_realtime import RealtimeWakeSource
+    from listener.supabase_transport import SupabaseTransport
 
     url = settings.supabase_url or ""
     key = settings.supabase_service_role_key.get_secret_value() if settings.supabase_service_role_key else ""
     sb_wake: WakeSource = PollOnlyWakeSource() if poll_only else RealtimeWakeSource(url, key)
-    return Transport(mode, SupabaseConnector(url, key), sb_wake)
+    return Transport(mode, ListenerDatabase(SupabaseTransport(url, key)), sb_wake)
 
 
-async def open_modem(settings: Settings, *, ready_within: float = 30.0) -> SmsModem:
+async def open_modem(settings: Settings, *, ready_within: float = 30.0) -> ResilientModem:
     """The resilient modem driver on MODEM_PORT: it (re)opens and initialises the modem in the
     background with backoff. Waits up to `ready_within` seconds for it; a modem that is not there yet
-    only pauses sending (the service probes it), so the listener starts anyway."""
-    from listener.modem.resilient import ResilientModem
-
+    only pauses sending (the service waits for it), so the listener starts anyway."""
     pin = settings.modem_pin.get_secret_value() if settings.modem_pin else None
-    modem = ResilientModem(settings.modem_port, settings.modem_baud, mode=settings.modem_mode, pin=pin)
+    config = ModemConfig(settings.modem_port, settings.modem_baud, mode=settings.modem_mode, pin=pin)
+    modem = ResilientModem(config)
     if not await modem.wait_ready(ready_within):
         log.warning("modem_not_ready", port=settings.modem_port, waited_s=ready_within)
     return modem
 
 
-async def serve(
-    settings: Settings,
-    transport: Transport,
-    config: ServiceConfig,
-    *,
-    clock: Clock = database_clock,
-) -> int:
+async def serve(settings: Settings, transport: Transport, config: ServiceConfig) -> int:
     modem = await open_modem(settings)
-    service = ListenerService(transport.connector, transport.wake_source, modem, config, clock=clock)
+    service = ListenerService(transport.database, transport.wake_source, modem, config)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, service.request_stop, signal.Signals(signum).name)
@@ -133,13 +131,6 @@ def run_command(
     until_idle: Annotated[
         bool, typer.Option("--until-idle", help="exit when nothing is queued any more (demos, tests)")
     ] = False,
-    at: Annotated[
-        datetime | None,
-        typer.Option(
-            formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"],
-            help="pretend the clock starts at this moment (with offset) and runs on from there (demos, tests)",
-        ),
-    ] = None,
 ) -> None:
     """Send queued SMS bubbles through the modem until stopped (SIGTERM/SIGINT finish the SMS in flight)."""
     try:
@@ -159,7 +150,6 @@ def run_command(
         until_idle=until_idle,
         once=once,
     )
-    clock: Clock = ShiftedClock(at) if at is not None else database_clock
     log.info(
         "configured",
         mode=chosen.value,
@@ -169,7 +159,7 @@ def run_command(
         poll_interval=config.poll_interval,
     )
     try:
-        code = asyncio.run(serve(settings, transport, config, clock=clock))
+        code = asyncio.run(serve(settings, transport, config))
     except ConnectorAuthError as exc:
         log.error("credentials_refused", error=redact_text(str(exc)))
         typer.echo(f"error: {redact_text(str(exc))}", err=True)

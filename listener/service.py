@@ -4,13 +4,17 @@ Why it is shaped like this:
 - Wake-ups (NOTIFY or Realtime) only set an asyncio.Event. The loop then sweeps: it claims until the
   database has nothing claimable. Missing a wake-up therefore costs latency, never a message; the
   poll interval (and the next retry time from next_bubble_due_at) stays on as the safety net.
-- A bubble is `sending` in the database before its body goes to the modem. Whatever happens next is
-  recorded: sent (with the modem's reference), failed (permanent, or transient and retried by the
-  database's backoff), or `unknown` when the body was handed over without a final answer. Nothing is
-  ever resent automatically after it may have left the modem.
-- One modem sends one SMS at a time (one loop, one lock around every modem call).
+- A bubble is `sending` in the database before its body goes to the modem. What happens next is one
+  `decision.decide` away: sent (with the modem's reference), released (nothing left the modem),
+  failed (refused: permanent, or transient and retried by the database's backoff), or `unknown` when
+  it may have been sent. Nothing is ever resent automatically after it may have left the modem.
+- One modem sends one SMS at a time: this loop is its only sender. The modem's recovery (reconnect,
+  re-initialise, probe, backoff) belongs to the modem object (`listener.modem.resilient`); the loop
+  only waits for it to be ready, and reads its cached health for the heartbeat.
 - The database, the wake-up source and the modem recover independently: a dead modem pauses sending
   but keeps the heartbeat and promotion going; a dead database pauses claiming but not the modem.
+- Time comes from the database (it may be pinned or sped up); the loop estimates the database's now
+  from the heartbeat's answer only to size its sleeps until next_bubble_due_at.
 - SIGTERM/SIGINT (`request_stop`) lets the SMS in flight finish and be recorded, releases a bubble that
   was claimed but not yet handed over, and returns.
 """
@@ -20,30 +24,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, assert_never
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
-from listener.connector import (
-    Bubble,
-    BubbleOutcome,
-    Connector,
-    ConnectorAuthError,
-    ConnectorError,
-    DatabaseUnavailableError,
-    WakeSource,
-)
-from listener.modem.errors import (
-    ModemError,
-    ModemUnavailableError,
-    PermanentSendError,
-    SendOutcomeUnknownError,
-    TransientSendError,
-)
+from listener.database import Bubble, BubbleOutcome, ListenerDatabase
+from listener.decision import Decision, Fail, MarkUnknown, Release, Sent, decide
+from listener.errors import ConnectorAuthError, ConnectorError, DatabaseUnavailableError
+from listener.wake import WakeSource
 from sms_common.logs import get_logger, redact_text
+from sms_common.statuses import MessageStatus
 
 log = get_logger(__name__)
 
@@ -63,33 +57,16 @@ class HealthLike(Protocol):
 
 
 class SmsModem(Protocol):
-    """The part of listener.modem's Modem/ResilientModem the loop uses."""
+    """The part of listener.modem.resilient.ResilientModem the loop uses."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def wait_ready(self, within: float | None) -> bool: ...
 
     async def send_sms(self, number: str, text: str) -> SendResultLike: ...
 
-    async def health(self) -> HealthLike: ...
-
-    async def close(self) -> None: ...
-
-
-#: Returns the moment to pass as `at` to the SQL functions, or None to let the database use now().
-Clock = Callable[[], datetime | None]
-
-
-def database_clock() -> datetime | None:
-    """The production clock: the database's own now()."""
-    return None
-
-
-@dataclass
-class ShiftedClock:
-    """A clock that starts at `start` and runs at real speed (demos and tests of a pinned weekday)."""
-
-    start: datetime
-    _origin: float = field(default_factory=time.monotonic)
-
-    def __call__(self) -> datetime:
-        return self.start + timedelta(seconds=time.monotonic() - self._origin)
+    def snapshot(self) -> HealthLike: ...
 
 
 @dataclass(frozen=True)
@@ -105,9 +82,6 @@ class ServiceConfig:
     #: Exit after one sweep.
     once: bool = False
     max_backoff: float = 30.0
-    modem_timeout: float = 15.0
-    #: Longest pause between two probes of an unavailable modem.
-    modem_probe_max: float = 2.0
     #: How long a stopping listener keeps trying to record the outcome of the SMS it just sent.
     shutdown_grace: float = 60.0
     #: Never wait less than this between sweeps when next_bubble_due_at says "now" (avoids a hot loop).
@@ -136,35 +110,32 @@ class ListenerService:
     """One listener: one modem, one worker id, one loop (see the module docstring)."""
 
     def __init__(
-        self,
-        connector: Connector,
-        wake_source: WakeSource,
-        modem: SmsModem,
-        config: ServiceConfig,
-        *,
-        clock: Clock = database_clock,
+        self, database: ListenerDatabase, wake_source: WakeSource, modem: SmsModem, config: ServiceConfig
     ) -> None:
-        self.connector = connector
+        self.database = database
         self.wake_source = wake_source
         self.modem = modem
         self.config = config
-        self.clock = clock
         self.stats = ServiceStats()
         self.state = "starting"
+        #: The database's time of the last send this listener recorded.
         self.last_sent_at: datetime | None = None
+        #: The database's time of this listener's first heartbeat.
         self.started_at: datetime | None = None
-        self.modem_available = True
         self.in_flight: Bubble | None = None
+        #: The latest decisions (message id, decision), oldest first; bounded for a months-long run.
+        self.decisions: deque[tuple[int, Decision]] = deque(maxlen=1000)
         self._wake_event = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._stop_requested_at: float | None = None
-        self._modem_lock = asyncio.Lock()
-        self._last_health: dict[str, Any] = {}
+        self._modem_was_available = True
         self._last_send_end: float | None = None
         self._last_recipient: tuple[str, int | None] | None = None
         self._claim_uncertain = False
         self._db_down_since: float | None = None
-        self._log = log.bind(worker_id=config.worker_id, mode=connector.name, wake=wake_source.name)
+        #: The database's clock minus ours, learnt from the heartbeat (see the module docstring).
+        self._db_clock_offset = timedelta(0)
+        self._log = log.bind(worker_id=config.worker_id, mode=database.name, wake=wake_source.name)
 
     # -- control -------------------------------------------------------------------------------
 
@@ -188,25 +159,34 @@ class ListenerService:
         """True while database calls are failing and being retried."""
         return self._db_down_since is not None
 
+    @property
+    def modem_available(self) -> bool:
+        """The modem object's own view (it owns recovery); never a second copy of it."""
+        return self.modem.connected
+
     def is_stopping(self) -> bool:
         return self._stop_event.is_set()
+
+    def database_now(self) -> datetime:
+        """Our best estimate of the database's now()."""
+        return datetime.now(UTC) + self._db_clock_offset
 
     # -- main ----------------------------------------------------------------------------------
 
     async def run(self) -> ServiceStats:
-        self.started_at = self.clock() or datetime.now(UTC)
-        await self.connector.open()
+        await self.database.open()
         background: list[asyncio.Task[None]] = []
         try:
             try:
                 recovered = await self._db(
-                    "recover_stale_claims",
-                    lambda: self.connector.recover(self.config.worker_id, self.clock()),
+                    "recover_stale_claims", lambda: self.database.recover(self.config.worker_id)
                 )
             except _Stopping:
                 return self.stats
             self.stats.recovered_at_start = recovered
             self._log.info("started", recovered_claims=recovered)
+            with contextlib.suppress(ConnectorError, _Stopping):
+                await self._send_heartbeat()  # learns the database's clock before the first sleep
             background = [
                 asyncio.create_task(self._run_wake_source(), name="wake-source"),
                 asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
@@ -220,9 +200,9 @@ class ListenerService:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             self.state = "stopped"
-            with contextlib.suppress(ConnectorError, _Stopping):
+            with contextlib.suppress(ConnectorError, _Stopping, TimeoutError):
                 await asyncio.wait_for(self._send_heartbeat(), timeout=5)
-            await self.connector.close()
+            await self.database.close()
             self._log.info("stopped", **self._stats_dict())
         return self.stats
 
@@ -230,7 +210,7 @@ class ListenerService:
         while not self.is_stopping():
             self._wake_event.clear()
             try:
-                await self._ensure_modem()
+                await self._wait_for_modem()
                 if self.is_stopping():
                     break
                 self.state = "sweeping"
@@ -238,7 +218,7 @@ class ListenerService:
                 await self._drain()
                 if self.is_stopping() or self.config.once:
                     break
-                due = await self._db("next_bubble_due_at", lambda: self.connector.next_due(self.clock()))
+                due = await self._db("next_bubble_due_at", self.database.next_due)
             except _Stopping:
                 break
             except ConnectorAuthError:
@@ -251,14 +231,14 @@ class ListenerService:
                 break
             timeout = self.config.poll_interval
             if due is not None:
-                now = self.clock() or datetime.now(UTC)
-                timeout = min(timeout, max(self.config.min_wait, (due - now).total_seconds()))
+                until_due = (due - self.database_now()).total_seconds()
+                timeout = min(timeout, max(self.config.min_wait, until_due))
             self.state = "idle"
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake_event.wait(), timeout=timeout)
 
     async def _drain(self) -> None:
-        while not self.is_stopping() and self.modem_available:
+        while not self.is_stopping() and self.modem.connected:
             bubble = await self._db("claim_next_bubble", self._claim)
             if bubble is None:
                 return
@@ -269,12 +249,12 @@ class ListenerService:
         if self._claim_uncertain:
             # A claim may have committed while its answer was lost: such a row is ours and `sending`,
             # though never handed to the modem. Conservatively turn it `unknown` (a person decides).
-            recovered = await self.connector.recover(self.config.worker_id, self.clock())
+            recovered = await self.database.recover(self.config.worker_id)
             self._claim_uncertain = False
             if recovered:
                 self._log.warning("claims_recovered", count=recovered, reason="claim answer lost")
         try:
-            return await self.connector.claim(self.config.worker_id, self.clock())
+            return await self.database.claim(self.config.worker_id)
         except DatabaseUnavailableError:
             self._claim_uncertain = True
             raise
@@ -289,66 +269,29 @@ class ListenerService:
             attempt=bubble.attempts,
         )
         blog.info("claimed", scheduled_message_id=bubble.scheduled_message_id)
-        pause = await self._pause_before(bubble)
-        if pause > 0 and await self._sleep_unless_stopped(pause):
-            await self._release(bubble, blog, reason="stopping")
-            return
-        if self.is_stopping():
-            await self._release(bubble, blog, reason="stopping")
+        pause = self._pause_before(bubble)
+        if (pause > 0 and await self._sleep_unless_stopped(pause)) or self.is_stopping():
+            await self._apply(bubble, blog, Release(reason="stopping"))
             return
         self.in_flight = bubble
         self.state = "sending"
         started = time.monotonic()
-        handed_over = True
+        decision: Decision
         try:
-            async with self._modem_lock:
-                result = await self.modem.send_sms(bubble.phone_number, bubble.content)
-        except ModemUnavailableError as exc:
-            # The driver raises this only before the body was handed over: nothing left the modem.
-            handed_over = False
-            self._set_modem_unavailable(exc)
-            await self._release(bubble, blog, reason="modem unavailable")
-        except PermanentSendError as exc:
-            await self._record_failure(bubble, blog, _modem_error_text(exc), permanent=True)
-        except TransientSendError as exc:
-            # Codes also reported for unreachable numbers are capped by the driver's table.
-            capped = exc.max_attempts is not None and bubble.attempts >= exc.max_attempts
-            text = _modem_error_text(exc)
-            if capped:
-                text = f"{text}; gave up after {bubble.attempts} attempts"
-            await self._record_failure(bubble, blog, text, permanent=capped)
-        except SendOutcomeUnknownError as exc:
-            await self._record_unknown(bubble, blog, _modem_error_text(exc))
-        except ModemError as exc:
-            # Not classified by the driver: it may or may not have left the modem. Never guess "not sent".
-            await self._record_unknown(bubble, blog, f"unclassified modem error: {_modem_error_text(exc)}")
+            result = await self.modem.send_sms(bubble.phone_number, bubble.content)
+        except Exception as exc:  # every failure is classified; unclassified = maybe sent
+            decision = decide(exc, bubble.attempts)
         else:
-            elapsed_ms = round((time.monotonic() - started) * 1000)
-            outcome = await self._record(
-                "mark_bubble_sent",
-                lambda: self.connector.mark_sent(
-                    bubble.id, self.config.worker_id, result.reference, self.clock()
-                ),
-                blog,
-            )
-            self.stats.sent += 1
-            # The database's time of the send (its clock may be pinned or sped up), else ours.
-            recorded = outcome.sent_at if outcome is not None else None
-            self.last_sent_at = recorded or self.clock() or datetime.now(UTC)
-            blog.info(
-                "sent",
-                reference=result.reference,
-                parts=result.parts,
-                send_ms=elapsed_ms,
-                recorded=outcome is not None,
-            )
+            decision = Sent(reference=result.reference, parts=result.parts)
         finally:
             self.in_flight = None
-            if handed_over:
-                self._last_send_end = time.monotonic()
-                self._last_recipient = bubble.recipient_key
+        blog = blog.bind(send_ms=round((time.monotonic() - started) * 1000))
+        if not isinstance(decision, Release):
+            self._last_send_end = time.monotonic()
+            self._last_recipient = bubble.recipient_key
+        await self._apply(bubble, blog, decision)
 
-    async def _pause_before(self, bubble: Bubble) -> float:
+    def _pause_before(self, bubble: Bubble) -> float:
         if self._last_send_end is None:
             return 0.0
         wanted = (
@@ -358,43 +301,47 @@ class ListenerService:
         )
         return max(0.0, wanted - (time.monotonic() - self._last_send_end))
 
-    async def _release(self, bubble: Bubble, blog: Any, *, reason: str) -> None:
-        outcome = await self._record(
-            "release_bubble", lambda: self.connector.release(bubble.id, self.config.worker_id), blog
-        )
-        self.stats.released += 1
-        blog.info("released", reason=reason, status=outcome.status if outcome else None)
-
-    async def _record_failure(self, bubble: Bubble, blog: Any, error: str, *, permanent: bool) -> None:
-        outcome = await self._record(
-            "mark_bubble_failed",
-            lambda: self.connector.mark_failed(
-                bubble.id, self.config.worker_id, error, permanent, self.clock()
-            ),
-            blog,
-        )
-        if outcome is not None and outcome.status == "queued":
-            self.stats.retried += 1
-            blog.warning(
-                "retried",
-                error=error,
-                attempts=outcome.attempts,
-                next_attempt_at=outcome.next_attempt_at.isoformat() if outcome.next_attempt_at else None,
-            )
-        else:
-            self.stats.failed += 1
-            blog.warning(
-                "failed", error=error, permanent=permanent, status=outcome.status if outcome else None
-            )
-
-    async def _record_unknown(self, bubble: Bubble, blog: Any, error: str) -> None:
-        await self._record(
-            "mark_bubble_unknown",
-            lambda: self.connector.mark_unknown(bubble.id, self.config.worker_id, error, self.clock()),
-            blog,
-        )
-        self.stats.unknown += 1
-        blog.error("unknown", error=error)
+    async def _apply(self, bubble: Bubble, blog: Any, decision: Decision) -> None:
+        """Record `decision` in the database: the only place each outcome call is made."""
+        self.decisions.append((bubble.id, decision))
+        worker = self.config.worker_id
+        match decision:
+            case Sent(reference=reference, parts=parts):
+                outcome = await self._record(
+                    "mark_bubble_sent", lambda: self.database.mark_sent(bubble.id, worker, reference), blog
+                )
+                self.stats.sent += 1
+                recorded = outcome.sent_at if outcome is not None else None
+                self.last_sent_at = recorded or self.database_now()
+                blog.info("sent", reference=reference, parts=parts, recorded=outcome is not None)
+            case Release(reason=reason):
+                outcome = await self._record(
+                    "release_bubble", lambda: self.database.release(bubble.id, worker), blog
+                )
+                self.stats.released += 1
+                blog.info("released", reason=reason, status=outcome.status if outcome else None)
+            case Fail(error=error, permanent=permanent):
+                outcome = await self._record(
+                    "mark_bubble_failed",
+                    lambda: self.database.mark_failed(bubble.id, worker, error, permanent),
+                    blog,
+                )
+                if outcome is not None and outcome.status is MessageStatus.QUEUED:
+                    self.stats.retried += 1
+                    retry_at = outcome.next_attempt_at.isoformat() if outcome.next_attempt_at else None
+                    blog.warning("retried", error=error, attempts=outcome.attempts, next_attempt_at=retry_at)
+                else:
+                    self.stats.failed += 1
+                    status = outcome.status if outcome else None
+                    blog.warning("failed", error=error, permanent=permanent, status=status)
+            case MarkUnknown(error=error):
+                await self._record(
+                    "mark_bubble_unknown", lambda: self.database.mark_unknown(bubble.id, worker, error), blog
+                )
+                self.stats.unknown += 1
+                blog.error("unknown", error=error)
+            case _:
+                assert_never(decision)
 
     async def _record(
         self, what: str, call: Callable[[], Awaitable[BubbleOutcome]], blog: Any
@@ -413,49 +360,24 @@ class ListenerService:
 
     # -- modem ---------------------------------------------------------------------------------
 
-    def _set_modem_unavailable(self, exc: BaseException) -> None:
-        if self.modem_available:
-            self._log.error("modem_unavailable", error=redact_text(str(exc)))
-        self.modem_available = False
-        self._last_health = {"available": False, "last_error": redact_text(str(exc))}
-
-    async def _ensure_modem(self) -> None:
-        """While the modem is unavailable, probe it with backoff; sending waits, everything else runs."""
-        attempt = 0
-        while not self.modem_available and not self.is_stopping():
+    async def _wait_for_modem(self) -> None:
+        """While the modem is not ready, wait for it (its owner reconnects); everything else runs."""
+        if not self.modem.connected:
+            if self._modem_was_available:
+                last_error = self.modem.snapshot().as_dict().get("last_error")
+                self._log.error("modem_unavailable", error=redact_text(str(last_error)))
+            self._modem_was_available = False
             self.state = "modem_unavailable"
-            attempt += 1
+            ready = asyncio.ensure_future(self.modem.wait_ready(None))
+            stop = asyncio.ensure_future(self._stop_event.wait())
             try:
-                async with self._modem_lock:
-                    health = await asyncio.wait_for(self.modem.health(), timeout=self.config.modem_timeout)
-            except (ModemError, TimeoutError, OSError) as exc:
-                # Probing is cheap while the driver reconnects in the background (its own backoff).
-                if attempt & (attempt - 1) == 0:  # log attempts 1, 2, 4, 8, ...
-                    self._log.warning(
-                        "reconnecting", part="modem", attempt=attempt, error=redact_text(str(exc))
-                    )
-                await self._sleep_unless_stopped(
-                    min(self.config.modem_probe_max, 0.1 * 2 ** min(attempt, 10))
-                )
-                continue
-            self._last_health = {**dict(health.as_dict()), "available": True}
-            self.modem_available = True
-            self._log.info("modem_back", attempts=attempt)
-
-    async def _modem_health(self) -> dict[str, Any]:
-        if not self.modem_available or self._modem_lock.locked():
-            return self._last_health  # never interleave with a send or a probe
-        try:
-            async with self._modem_lock:
-                health = await asyncio.wait_for(self.modem.health(), timeout=self.config.modem_timeout)
-        except ModemUnavailableError as exc:
-            self._set_modem_unavailable(exc)
-            self._wake_event.set()
-        except (ModemError, TimeoutError, OSError) as exc:
-            self._last_health = {**self._last_health, "last_error": redact_text(str(exc))}
-        else:
-            self._last_health = {**dict(health.as_dict()), "available": True}
-        return self._last_health
+                await asyncio.wait({ready, stop}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in (ready, stop):
+                    waiter.cancel()
+        if self.modem.connected and not self._modem_was_available:
+            self._modem_was_available = True
+            self._log.info("modem_back")
 
     # -- background loops ----------------------------------------------------------------------
 
@@ -464,33 +386,44 @@ class ListenerService:
             await self.wake_source.run(self.wake)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:
-            # The wake-up source gave up for good: polling still finds everything, just later.
+        except Exception as exc:  # whatever ended it, polling still finds everything
             self._log.error("wake_source_stopped", error=redact_text(str(exc)))
 
     async def _heartbeat_loop(self) -> None:
         while True:
+            await asyncio.sleep(self.config.heartbeat_interval)
             try:
                 await self._send_heartbeat()
             except (ConnectorError, _Stopping) as exc:
                 self._log.warning("heartbeat_failed", error=redact_text(str(exc)))
-            await asyncio.sleep(self.config.heartbeat_interval)
 
     async def _send_heartbeat(self) -> None:
-        health = await self._modem_health() if self.state != "stopped" else dict(self._last_health)
-        payload = {**health, "listener_state": self.state, "available": self.modem_available}
-        depth = await self.connector.heartbeat(
-            self.config.worker_id, payload, self.last_sent_at, None, self.clock(), self.started_at
+        payload = {
+            **self.modem.snapshot().as_dict(),
+            "listener_state": self.state,
+            "available": self.modem.connected,
+        }
+        asked_at = datetime.now(UTC)
+        status = await self.database.heartbeat(
+            self.config.worker_id, payload, self.last_sent_at, self.started_at
         )
-        self._log.debug("heartbeat", queue_depth=depth, state=self.state)
+        if status.last_seen_at is not None:
+            # The database stamped the row with its now(): our clock's offset from it, to the RTT.
+            self._db_clock_offset = status.last_seen_at - asked_at
+            if self.started_at is None:
+                self.started_at = status.last_seen_at
+                await self.database.heartbeat(
+                    self.config.worker_id, payload, self.last_sent_at, self.started_at
+                )
+        self._log.debug("heartbeat", queue_depth=status.queue_depth, state=self.state)
 
     async def _promotion_loop(self) -> None:
         """Fallback for projects without pg_cron: promote due messages once a minute ourselves.
         process_scheduled_messages_safe() locks what it promotes, so several listeners are harmless."""
         while True:
             try:
-                if not await self.connector.promotion_job_active():
-                    result = await self.connector.promote(self.clock())
+                if not await self.database.promotion_job_active():
+                    result = await self.database.promote()
                     self.stats.promotions += 1
                     if result.error_message:
                         self._log.error("promotion_failed", error=redact_text(result.error_message))
@@ -564,8 +497,3 @@ class ListenerService:
 
     def _stats_dict(self) -> dict[str, int]:
         return {key: value for key, value in vars(self.stats).items() if isinstance(value, int)}
-
-
-def _modem_error_text(exc: BaseException) -> str:
-    """The modem's own words (e.g. '+CMS ERROR: 21 short message transfer rejected'), redacted."""
-    return redact_text(str(exc).strip() or type(exc).__name__)

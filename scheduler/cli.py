@@ -29,6 +29,7 @@ from scheduler.planner import Plan, plan_campaign
 from sms_common.errors import SmsSchedulerError
 from sms_common.logs import configure_logging, get_logger
 from sms_common.settings import load_settings
+from sms_common.statuses import CampaignStatus
 from sms_common.window import SendWindow
 
 #: Plans at least this long get a progress bar while they are written (on a terminal).
@@ -219,7 +220,7 @@ def import_command(
         window = db.send_window(conn)
         at = resolve_now(conn, now, window)
         result = db.import_rows(conn, campaign, parsed.rows, approve=approve, at=at)
-        status = "APR" if approve else "SUG"
+        status = CampaignStatus.APPROVED if approve else CampaignStatus.SUGGESTED
         for line, first in parsed.repeats:
             err_console.print(
                 f"{file}: line {line}: same number and text as line {first}; imported once", markup=False

@@ -20,6 +20,7 @@ from scheduler.importer import CampaignRow
 from scheduler.planner import ApprovedMessage, Plan, plan_campaign
 from sms_common.errors import SmsSchedulerError
 from sms_common.logs import get_logger
+from sms_common.statuses import CampaignStatus, ScheduledStatus
 from sms_common.window import SendWindow, load_send_window
 
 Connection = psycopg.Connection[tuple[Any, ...]]
@@ -78,7 +79,7 @@ def import_rows(
     conn: Connection, campaign: str, rows: Sequence[CampaignRow], *, approve: bool, at: datetime
 ) -> ImportResult:
     """Insert the rows as SUG (or APR); rows already present (same campaign, phone, text) are left alone."""
-    status = "APR" if approve else "SUG"
+    status = CampaignStatus.APPROVED if approve else CampaignStatus.SUGGESTED
     with conn.transaction():
         conn.execute(
             "create temporary table _import (customer_name text, phone_number text, message_content text, "
@@ -126,9 +127,9 @@ def approve(conn: Connection, campaign: str, ids: Sequence[int] | None, *, at: d
             refused = tuple(
                 (i, "not in this campaign" if i not in found else f"status is {found[i]}, not SUG")
                 for i in ids
-                if found.get(i) != "SUG"
+                if found.get(i) != CampaignStatus.SUGGESTED
             )
-            targets = [i for i in ids if found.get(i) == "SUG"]
+            targets = [i for i in ids if found.get(i) == CampaignStatus.SUGGESTED]
             rows = conn.execute(
                 "update public.campaign_messages set status = 'APR', approved_at = %s "
                 "where id = any(%s) and status = 'SUG' returning id",
@@ -361,7 +362,7 @@ def cancel_scheduled(conn: Connection, scheduled_id: int) -> CancelResult:
         ).fetchone()
         if row is None:
             raise SchedulerDatabaseError(f"scheduled message {scheduled_id}: no such scheduled message")
-        if row[0] == "cancelled":
+        if row[0] == ScheduledStatus.CANCELLED:
             return CancelResult(scheduled_cancelled=(), campaign_cancelled=0, already_cancelled=True)
         _guarded(
             f"scheduled message {scheduled_id}",

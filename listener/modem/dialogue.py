@@ -16,9 +16,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from listener.modem.errors import ModemError, ModemNotRespondingError
+from listener.modem.errors import MaybeSentError, ModemError, ModemNotRespondingError
 from sms_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -46,6 +46,17 @@ URC_PREFIXES: tuple[str, ...] = (
 URC_WORDS = frozenset(
     {"RING", "RDY", "SMS READY", "SMS DONE", "PB DONE", "CALL READY", "NORMAL POWER DOWN", "+CPIN: READY"}
 )
+
+
+class CommandOptions(TypedDict, total=False):
+    """How to read a command's answer (every layer that passes commands on takes these as they are)."""
+
+    #: The prefix of the answer's information lines (`+CSQ`): other `+...` lines are unsolicited.
+    expect: str | None
+    #: Accept the expected line without a final OK after a short grace (Wavecom's +CPIN: READY).
+    ok_optional: bool
+    #: Shown instead of the command in errors and responses (AT+CPIN="<pin>" must not be shown).
+    label: str | None
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,10 @@ class CommandFailedError(ModemError):
         self.response = response
 
 
-class ResultTimeoutError(ModemNotRespondingError):
-    """After the SMS body was written, no final answer came (deadline passed, or the device went away)."""
+class ResultTimeoutError(MaybeSentError):
+    """After the SMS body was written, no final answer came (deadline passed, or the device went away).
+
+    Deliberately not a ModemNotRespondingError: that one means "nothing left the modem"."""
 
 
 def is_final(line: str) -> bool:
@@ -192,22 +205,17 @@ class Dialogue:
 
     # -- commands ----------------------------------------------------------------------------------
 
-    async def command(
-        self,
-        command: str,
-        *,
-        deadline: float,
-        expect: str | None = None,
-        ok_optional: bool = False,
-        label: str | None = None,
-    ) -> Response:
+    async def command(self, command: str, *, deadline: float, **options: Unpack[CommandOptions]) -> Response:
         """Send `command`, return its answer; raise CommandFailedError on an error final code and
         ModemNotRespondingError when nothing final arrives within `deadline` seconds (fixed when the
-        command is written: unsolicited lines do not extend it).
-
-        `label` replaces the command in errors and responses (AT+CPIN="<pin>" must not be shown)."""
+        command is written: unsolicited lines do not extend it)."""
         async with self._lock:
-            pending = self._start(command, expect, ok_optional=ok_optional, label=label)
+            pending = self._start(
+                command,
+                options.get("expect"),
+                ok_optional=options.get("ok_optional", False),
+                label=options.get("label"),
+            )
             self._write(command.encode("ascii") + b"\r")
             return await self._await_final(pending, deadline, ModemNotRespondingError)
 
@@ -260,8 +268,6 @@ class Dialogue:
             self._write(body + CTRL_Z)
             try:
                 return await self._await_final(pending, result_timeout, ResultTimeoutError)
-            except ResultTimeoutError:
-                raise
             except ModemNotRespondingError as exc:  # the device went away after the body
                 raise ResultTimeoutError(str(exc)) from exc
 
@@ -278,7 +284,7 @@ class Dialogue:
         return pending
 
     async def _await_final(
-        self, pending: _Pending, deadline: float, timeout_error: type[ModemNotRespondingError]
+        self, pending: _Pending, deadline: float, timeout_error: type[ModemError]
     ) -> Response:
         try:
             response = await asyncio.wait_for(asyncio.shield(pending.future), deadline)

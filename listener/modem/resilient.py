@@ -1,11 +1,14 @@
-"""A modem that comes back: re-open and re-initialise with backoff when it stops answering or vanishes.
+"""A modem that comes back: the one owner of modem recovery (re-open, re-initialise, probe, backoff).
 
 USB modems hang after hours, re-enumerate after a firmware hiccup, or get unplugged. `ResilientModem`
 keeps one `Modem` open in a background task: it opens and initialises it (retrying with tenacity's
-exponential backoff), probes it with `AT` when idle, and starts over when the device disappears, a
-command misses its deadline, or the modem reports trouble. Callers never see a crash: while no modem
-is ready, `send_sms` and `health` raise ModemUnavailableError (nothing was sent), which tells the
-listener to pause sending; everything else keeps running.
+exponential backoff), probes it when idle (a health refresh), and starts over when the device disappears, a
+command misses its deadline, or a send says the modem is in trouble or out of step. Callers never see
+a crash: while no modem is ready, `send_sms` raises ModemUnavailableError (nothing was sent), and the
+listener waits on `wait_ready`; it never probes or reconnects on its own.
+
+It also keeps the one cached health snapshot (`snapshot()`), refreshed after every connection,
+probe and send, so the heartbeat never has to talk to the modem.
 
 A SIM PIN that the SIM refused is forgotten at once and never retried (three wrong PINs lock it).
 """
@@ -20,15 +23,11 @@ from datetime import UTC, datetime
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
+from listener.modem.config import ModemConfig
 from listener.modem.dialogue import UnsolicitedEvent
-from listener.modem.driver import Modem, ModemHealth, ModemTimeouts, SendResult, SmsMode, signal_word
-from listener.modem.errors import (
-    ModemError,
-    ModemNotRespondingError,
-    ModemUnavailableError,
-    SendOutcomeUnknownError,
-    SimPinError,
-)
+from listener.modem.driver import Modem, ModemHealth, SendResult
+from listener.modem.errors import ModemError, ModemUnavailableError, SendFate, SimPinError, send_fate
+from listener.modem.health import signal_word
 from sms_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -37,27 +36,19 @@ Opener = Callable[..., Awaitable[Modem]]
 
 
 class ResilientModem:
-    """Same API as Modem (`send_sms`, `health`, `close`, `events`), plus reconnection."""
+    """Same API as Modem (`send_sms`, `health`, `snapshot`, `close`, `events`), plus recovery."""
 
     def __init__(
         self,
-        port: str,
-        baud: int = 115200,
+        config: ModemConfig,
         *,
-        mode: SmsMode = "pdu",
-        pin: str | None = None,
-        timeouts: ModemTimeouts | None = None,
         min_backoff: float = 1.0,
         max_backoff: float = 60.0,
         probe_interval: float = 60.0,
         ready_timeout: float = 0.0,
         opener: Opener | None = None,
     ) -> None:
-        self.port = port
-        self.baud = baud
-        self.mode: SmsMode = mode
-        self._pin = pin
-        self.timeouts = timeouts or ModemTimeouts()
+        self.config = config
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self.probe_interval = probe_interval
@@ -71,20 +62,24 @@ class ResilientModem:
         self._modem: Modem | None = None
         self._ready = asyncio.Event()
         self._kick = asyncio.Event()
-        self._op_lock = asyncio.Lock()
         self._supervisor: asyncio.Task[None] | None = None
         self._closing = False
         self._last_error: str | None = None
         self._last_error_at: datetime | None = None
-        self._last_health: ModemHealth | None = None
         #: Sends and failures of the modems already replaced (each Modem counts its own).
         self._sent_before = 0
         self._failed_before = 0
+        #: The one cached health snapshot (see the module docstring).
+        self._health = self._disconnected(None)
+
+    @property
+    def port(self) -> str:
+        return self.config.port
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the background connector (idempotent; send_sms and health also start it)."""
+        """Start the background supervisor (idempotent; send_sms and health also start it)."""
         if self._closing:
             raise ModemUnavailableError(f"modem {self.port} is closed")
         if self._supervisor is None or self._supervisor.done():
@@ -111,16 +106,18 @@ class ResilientModem:
 
     @property
     def connected(self) -> bool:
+        """A modem is open, initialised and not waiting to be replaced."""
         return self._ready.is_set() and self._modem is not None and self._modem.usable
 
-    async def wait_ready(self, within: float) -> bool:
-        """True once a modem is open and initialised (starting the connector if needed)."""
+    async def wait_ready(self, within: float | None) -> bool:
+        """True once a modem is open and initialised (starting the supervisor if needed);
+        `within=None` waits as long as it takes."""
         self.start()
         try:
             await asyncio.wait_for(self._ready.wait(), within)
         except TimeoutError:
             return False
-        return True
+        return self.connected
 
     # -- the supervisor ----------------------------------------------------------------------------
 
@@ -129,6 +126,7 @@ class ResilientModem:
             modem = await self._connect_with_backoff()
             self._modem = modem
             self._kick.clear()
+            self._health = self._totals(modem.snapshot())
             self._ready.set()
             self.connects += 1
             if self.connects > 1:
@@ -137,10 +135,11 @@ class ResilientModem:
             await self._watch(modem)
             self._ready.clear()
             self._modem = None
-            self._last_health = self._totals(modem.snapshot())
-            self._sent_before += modem.snapshot().sent
-            self._failed_before += modem.snapshot().failed
-            self._note_error(modem.broken_reason or "modem reset")
+            last = modem.snapshot()
+            self._sent_before += last.sent
+            self._failed_before += last.failed
+            self._note_error(modem.broken_reason or self._last_error or "modem reset")
+            self._health = self._disconnected(last)
             log.warning("modem_lost", port=self.port, reason=self._last_error)
             await modem.close()
 
@@ -170,14 +169,7 @@ class ResilientModem:
 
     async def _open_once(self) -> Modem:
         try:
-            modem = await self._opener(
-                self.port,
-                self.baud,
-                mode=self.mode,
-                pin=self._pin,
-                timeouts=self.timeouts,
-                events=self.events,
-            )
+            modem = await self._opener(self.config, events=self.events)
         except (ModemError, OSError) as exc:
             self._note_error(str(exc))
             raise
@@ -185,7 +177,7 @@ class ResilientModem:
             await modem.initialise()
         except SimPinError as exc:
             if exc.pin_rejected:
-                self._pin = None  # never try a refused PIN again
+                self.config = replace(self.config, pin=None)  # never try a refused PIN again
             self._note_error(str(exc))
             await modem.close()
             raise
@@ -206,14 +198,16 @@ class ResilientModem:
                 )
                 if closed.done() or kicked.done() or not modem.usable:
                     return
-                if self._op_lock.locked():
+                if modem.busy:
                     continue  # busy sending: it is answering
-                async with self._op_lock:
-                    try:
-                        await modem.probe()
-                    except ModemError as exc:
-                        self._note_error(f"probe failed: {exc}")
-                        return
+                try:
+                    # The probe is a health refresh (signal, operator, registration): an answer proves
+                    # the modem alive, and the heartbeat's snapshot stays as fresh as the probe.
+                    health = await modem.health()
+                except ModemError as exc:
+                    self._note_error(f"probe failed: {exc}")
+                    return
+                self._health = self._totals(health)
         finally:
             closed.cancel()
             kicked.cancel()
@@ -221,6 +215,12 @@ class ResilientModem:
     def _note_error(self, text: str) -> None:
         self._last_error = text
         self._last_error_at = datetime.now(UTC)
+
+    def _replace_soon(self, reason: str) -> None:
+        """Stop offering this modem at once and let the supervisor re-open it."""
+        self._note_error(reason)
+        self._ready.clear()
+        self._kick.set()
 
     # -- the API -----------------------------------------------------------------------------------
 
@@ -238,27 +238,32 @@ class ResilientModem:
 
     async def send_sms(self, number: str, text: str) -> SendResult:
         modem = await self._ready_modem("AT+CMGS")
-        async with self._op_lock:
-            try:
-                return await modem.send_sms(number, text)
-            except (ModemUnavailableError, SendOutcomeUnknownError) as exc:
-                # Out of step, gone, or SIM/network trouble: start over with a fresh initialisation.
-                self._note_error(str(exc))
-                self._kick.set()
-                raise
+        try:
+            return await modem.send_sms(number, text)
+        except Exception as exc:  # a non-modem error (a bug, an OSError) is maybe-sent: start over too
+            if send_fate(exc) is not SendFate.REFUSED:
+                # Modem or SIM trouble, or out of step after a body: start over with a fresh bring-up.
+                self._replace_soon(str(exc))
+            raise
+        finally:
+            self._health = self._totals(modem.snapshot())
 
     async def health(self) -> ModemHealth:
-        """A fresh snapshot; raises ModemUnavailableError while no modem is connected."""
+        """A fresh snapshot from the modem; raises ModemUnavailableError while none is connected."""
         modem = await self._ready_modem("health")
-        async with self._op_lock:
-            try:
-                health = await modem.health()
-            except ModemNotRespondingError as exc:
-                self._note_error(str(exc))
-                self._kick.set()
-                raise
-        self._last_health = self._totals(health)
-        return self._last_health
+        try:
+            health = await modem.health()
+        except ModemUnavailableError as exc:
+            self._replace_soon(str(exc))
+            raise
+        self._health = self._totals(health)
+        return self._health
+
+    def snapshot(self) -> ModemHealth:
+        """The cached health snapshot, without talking to the modem (never raises)."""
+        if not self.connected:
+            return self._disconnected(self._health)
+        return self._health
 
     def _totals(self, health: ModemHealth) -> ModemHealth:
         return replace(
@@ -268,13 +273,7 @@ class ResilientModem:
             reconnects=self.reconnects,
         )
 
-    def snapshot(self) -> ModemHealth:
-        """The last known state, without talking to the modem (never raises)."""
-        modem = self._modem
-        if modem is not None and self.connected:
-            return self._totals(modem.snapshot())
-        last = self._last_health
-        now = datetime.now(UTC)
+    def _disconnected(self, last: ModemHealth | None) -> ModemHealth:
         return ModemHealth(
             port=self.port,
             connected=False,
@@ -286,12 +285,12 @@ class ResilientModem:
             signal_word=signal_word(None),
             operator=last.operator if last else None,
             sim=last.sim if last else None,
-            mode=self.mode,
+            mode=self.config.mode,
             last_error=self._last_error,
             last_error_at=self._last_error_at,
             last_send_at=last.last_send_at if last else None,
             sent=self._sent_before,
             failed=self._failed_before,
-            checked_at=now,
+            checked_at=datetime.now(UTC),
             reconnects=self.reconnects,
         )

@@ -13,10 +13,14 @@ from typing import Any
 import psycopg
 import pytest
 
-from listener.connector import Connector, WakeSource
+from listener.database import ListenerDatabase
+from listener.modem.config import ModemConfig
 from listener.modem.resilient import ResilientModem
 from listener.modem.simulator import ModemSimulator
-from listener.service import ListenerService, ServiceConfig, ShiftedClock
+from listener.pg_transport import PostgresTransport
+from listener.service import ListenerService, ServiceConfig
+from listener.supabase_transport import SupabaseTransport
+from listener.wake import WakeSource
 from tests.harness import PinnedClock
 
 Conn = psycopg.AsyncConnection[tuple[Any, ...]]
@@ -28,9 +32,20 @@ async def simulator() -> AsyncIterator[ModemSimulator]:
         yield sim
 
 
-def resilient_modem(sim: ModemSimulator) -> ResilientModem:
+def resilient_modem(sim: ModemSimulator, config: ModemConfig | None = None) -> ResilientModem:
     """The real driver on the simulator's device path, reconnecting quickly (test timescale)."""
-    return ResilientModem(sim.device_path, mode="pdu", min_backoff=0.05, max_backoff=0.5, probe_interval=1.0)
+    config = config or ModemConfig(sim.device_path, mode="pdu")
+    return ResilientModem(config, min_backoff=0.05, max_backoff=0.5, probe_interval=1.0)
+
+
+def pg_database(url: str) -> ListenerDatabase:
+    """The listener's calls over psycopg (Postgres mode)."""
+    return ListenerDatabase(PostgresTransport(url))
+
+
+def supabase_database(url: str, key: str) -> ListenerDatabase:
+    """The listener's calls over PostgREST RPC (Supabase mode)."""
+    return ListenerDatabase(SupabaseTransport(url, key))
 
 
 def quick_config(worker_id: str, **overrides: Any) -> ServiceConfig:
@@ -50,16 +65,22 @@ def quick_config(worker_id: str, **overrides: Any) -> ServiceConfig:
 
 @asynccontextmanager
 async def running(
-    connector: Connector,
+    database: ListenerDatabase,
     wake_source: WakeSource,
     sim: ModemSimulator,
     config: ServiceConfig,
     clock: PinnedClock,
+    *,
+    modem_config: ModemConfig | None = None,
 ) -> AsyncIterator[ListenerService]:
-    """Run a ListenerService until the block ends, then stop it as SIGTERM would and check it ended."""
-    modem = resilient_modem(sim)
+    """Run a ListenerService until the block ends, then stop it as SIGTERM would and check it ended.
+
+    The database's clock runs at real speed from the pinned moment (a weekday afternoon, the send
+    window open): the listener waits for retry times the database computes, so time must pass."""
+    clock.run_from(clock.at)
+    modem = resilient_modem(sim, modem_config)
     assert await modem.wait_ready(10), "the driver could not initialise the simulated modem"
-    service = ListenerService(connector, wake_source, modem, config, clock=ShiftedClock(clock.at))
+    service = ListenerService(database, wake_source, modem, config)
     task = asyncio.create_task(service.run())
     try:
         yield service

@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 import structlog
 
-from tests.harness import REPO_ROOT
+from tests.harness import REPO_ROOT, PinnedClock
 
 
 def _bench() -> ModuleType:
@@ -26,8 +26,11 @@ def _bench() -> ModuleType:
     return module
 
 
-def test_quick_bench_measures_every_wake_up_strategy(db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quick_bench_measures_every_wake_up_strategy(
+    db_url: str, clock: PinnedClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     bench = _bench()
+    clock.run_from(clock.at)  # the send window is open, whatever the time of day
     # The bench configures logging for itself (onto this test's captured stream): put it back after.
     saved_structlog = structlog.get_config()
     saved_handlers = list(logging.getLogger().handlers)

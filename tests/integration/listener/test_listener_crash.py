@@ -41,14 +41,15 @@ def _environment(db_url: str, sim: ModemSimulator, worker_id: str) -> dict[str, 
 async def _start_listener(
     db_url: str, sim: ModemSimulator, clock: PinnedClock, log: Path, *extra: str
 ) -> asyncio.subprocess.Process:
+    """`python -m listener run`, with the database's clock running from the pinned weekday afternoon."""
+    if not clock.running:
+        clock.run_from(clock.at)
     with log.open("ab") as out:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "listener",
             "run",
-            "--at",
-            clock.at.isoformat(),
             *extra,
             cwd=REPO_ROOT,
             env=_environment(db_url, sim, "crash-test"),

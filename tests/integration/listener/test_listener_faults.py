@@ -11,13 +11,14 @@ import psycopg
 import pytest
 
 from listener.modem.simulator import ModemSimulator
-from listener.pg_connector import NotifyWakeSource, PostgresConnector
-from listener.service import ListenerService, ShiftedClock
+from listener.pg_notify import NotifyWakeSource
+from listener.service import ListenerService
 from sms_common.localdb import LocalCluster, throwaway_cluster, wait_until_accepting
 from tests.harness import PinnedClock
 from tests.integration.listener.conftest import (
     all_have_status,
     eventually,
+    pg_database,
     queue_message,
     quick_config,
     resilient_modem,
@@ -40,9 +41,7 @@ async def _message_row(conn: Conn, message_id: int) -> dict[str, Any]:
 async def test_a_permanent_cms_error_fails_that_message_with_the_modems_words_and_others_go_on(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
-    async with running(
-        PostgresConnector(db_url), NotifyWakeSource(db_url), simulator, quick_config("perm"), clock
-    ):
+    async with running(pg_database(db_url), NotifyWakeSource(db_url), simulator, quick_config("perm"), clock):
         simulator.fail_next_sends(21, 1)  # short message transfer rejected
         [bad] = await queue_message(aconn, "+12095550121", ["rejected by the network"])
         await eventually(lambda: all_have_status(aconn, [bad], "failed"), 20, "the bad one failed")
@@ -60,7 +59,7 @@ async def test_a_transient_cms_error_is_retried_by_the_database_backoff_and_then
 ) -> None:
     await aconn.execute("update send_window set retry_base = interval '1 second'")
     async with running(
-        PostgresConnector(db_url), NotifyWakeSource(db_url), simulator, quick_config("transient"), clock
+        pg_database(db_url), NotifyWakeSource(db_url), simulator, quick_config("transient"), clock
     ) as service:
         simulator.fail_next_sends(42, 1)  # congestion
         [message] = await queue_message(aconn, "+12095550123", ["congested the first time"])
@@ -77,7 +76,7 @@ async def test_an_unplugged_modem_pauses_sending_without_losing_or_failing_anyth
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
     async with running(
-        PostgresConnector(db_url), NotifyWakeSource(db_url), simulator, quick_config("unplug"), clock
+        pg_database(db_url), NotifyWakeSource(db_url), simulator, quick_config("unplug"), clock
     ) as service:
         [first] = await queue_message(aconn, "+12095550124", ["before the unplug"])
         await simulator.wait_sent(1, within=20)
@@ -99,15 +98,10 @@ async def test_an_unplugged_modem_pauses_sending_without_losing_or_failing_anyth
 async def test_stop_finishes_the_sms_in_flight_and_records_it(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
+    clock.run_from(clock.at)
     modem = resilient_modem(simulator)
     assert await modem.wait_ready(10)
-    service = ListenerService(
-        PostgresConnector(db_url),
-        NotifyWakeSource(db_url),
-        modem,
-        quick_config("stop-1"),
-        clock=ShiftedClock(clock.at),
-    )
+    service = ListenerService(pg_database(db_url), NotifyWakeSource(db_url), modem, quick_config("stop-1"))
     task = asyncio.create_task(service.run())
     try:
         simulator.faults.delay = 0.5  # a slow modem: each answer takes half a second
@@ -124,12 +118,11 @@ async def test_stop_finishes_the_sms_in_flight_and_records_it(
 async def test_stop_releases_a_bubble_claimed_but_not_yet_handed_over(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
+    clock.run_from(clock.at)
     modem = resilient_modem(simulator)
     assert await modem.wait_ready(10)
     config = quick_config("stop-2", recipient_pause=60.0)  # the second recipient waits a minute
-    service = ListenerService(
-        PostgresConnector(db_url), NotifyWakeSource(db_url), modem, config, clock=ShiftedClock(clock.at)
-    )
+    service = ListenerService(pg_database(db_url), NotifyWakeSource(db_url), modem, config)
     task = asyncio.create_task(service.run())
     try:
         [first] = await queue_message(aconn, "+12095550127", ["first recipient"])
@@ -149,17 +142,19 @@ async def test_stop_releases_a_bubble_claimed_but_not_yet_handed_over(
 @pytest.fixture(scope="module")
 def private_cluster() -> Iterator[LocalCluster]:
     """A cluster of this module's own, so the test may restart PostgreSQL under the listener."""
-    with throwaway_cluster() as cluster:
+    with throwaway_cluster(fake_clock=True) as cluster:
         cluster.prepare("listener_restart")
         yield cluster
 
 
 async def test_the_listener_rides_out_a_postgresql_restart_even_mid_send(
-    private_cluster: LocalCluster, simulator: ModemSimulator, clock: PinnedClock
+    private_cluster: LocalCluster, simulator: ModemSimulator
 ) -> None:
     url = private_cluster.url("listener_restart")
+    # This module's own cluster has its own clock file; `running` lets it run from the pinned moment.
+    clock = PinnedClock(spec_file=private_cluster.clock_file)
     wake = NotifyWakeSource(url, keepalive=0.5)
-    async with running(PostgresConnector(url), wake, simulator, quick_config("restart"), clock) as service:
+    async with running(pg_database(url), wake, simulator, quick_config("restart"), clock) as service:
         await eventually(lambda: wake.subscriptions >= 1, 10, "LISTEN in place")
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
             simulator.faults.delay = 0.3

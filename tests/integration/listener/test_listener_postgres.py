@@ -3,16 +3,18 @@ are marked sent with the modem's references; the heartbeat row shows the listene
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 
 from listener.modem.simulator import ModemSimulator
-from listener.pg_connector import NotifyWakeSource, PostgresConnector
+from listener.pg_notify import NotifyWakeSource
 from tests.harness import PinnedClock
 from tests.integration.listener.conftest import (
     all_have_status,
     eventually,
+    pg_database,
     queue_message,
     quick_config,
     running,
@@ -27,7 +29,7 @@ async def test_queued_bubbles_reach_the_modem_in_order_marked_sent_with_referenc
 ) -> None:
     wake = NotifyWakeSource(db_url)
     # poll_interval is an hour: only NOTIFY can make these go out within the test's deadline.
-    async with running(PostgresConnector(db_url), wake, simulator, quick_config("pg-e2e"), clock) as service:
+    async with running(pg_database(db_url), wake, simulator, quick_config("pg-e2e"), clock) as service:
         await eventually(lambda: wake.subscriptions >= 1, 10, "LISTEN in place")
         ann = await queue_message(aconn, "+12095550101", ["Hi Ann!", "Your table is ready.", "See you ✨"])
         bob = await queue_message(aconn, "+12095550102", ["Hi Bob, a long one: " + "x" * 200])
@@ -82,7 +84,7 @@ async def test_rows_inserted_before_start_are_swept_without_any_notify(
 ) -> None:
     early = await queue_message(aconn, "+12095550103", ["queued while the listener was down"])
     wake = NotifyWakeSource(db_url)
-    async with running(PostgresConnector(db_url), wake, simulator, quick_config("pg-sweep"), clock):
+    async with running(pg_database(db_url), wake, simulator, quick_config("pg-sweep"), clock):
         await eventually(lambda: all_have_status(aconn, early, "sent"), 20, "the start-up sweep sent it")
     assert [m.text for m in simulator.sent] == ["queued while the listener was down"]
 
@@ -94,7 +96,7 @@ async def test_a_killed_listen_connection_is_replaced_and_followed_by_a_sweep(
     clock: PinnedClock,
 ) -> None:
     wake = NotifyWakeSource(db_url, keepalive=0.5)
-    async with running(PostgresConnector(db_url), wake, simulator, quick_config("pg-killed"), clock):
+    async with running(pg_database(db_url), wake, simulator, quick_config("pg-killed"), clock):
         await eventually(lambda: wake.subscriptions >= 1, 10, "LISTEN in place")
         # Ending the LISTEN session from the server side, as a pooler or an admin might.
         await aconn.execute(
@@ -120,12 +122,10 @@ async def test_without_pg_cron_the_listener_promotes_due_messages_itself(
                                         campaign_name)
         values ('+12095550105', 'Promo', 'Due now [BUBBLE] and its second bubble', %s, 'SCH', 'fallback')
         """,
-        (clock.at,),
+        (clock.at - timedelta(minutes=1),),  # due already when the clock runs (it starts on a whole second)
     )
     config = quick_config("pg-promote", promotion_interval=60.0)
-    async with running(
-        PostgresConnector(db_url), NotifyWakeSource(db_url), simulator, config, clock
-    ) as service:
+    async with running(pg_database(db_url), NotifyWakeSource(db_url), simulator, config, clock) as service:
         await simulator.wait_sent(2, within=30)
         assert service.stats.promotions >= 1
     assert [m.text for m in simulator.sent] == ["Due now", "and its second bubble"]

@@ -12,9 +12,9 @@ import psycopg
 import pytest
 import respx
 
-from listener.connector import ConnectorAuthError
+from listener.errors import ConnectorAuthError
 from listener.modem.simulator import ModemSimulator
-from listener.supabase_connector import RealtimeWakeSource, SupabaseConnector
+from listener.supabase_realtime import RealtimeWakeSource
 from tests.harness import PinnedClock
 from tests.integration.listener.conftest import (
     all_have_status,
@@ -22,6 +22,7 @@ from tests.integration.listener.conftest import (
     queue_message,
     quick_config,
     running,
+    supabase_database,
 )
 from tests.postgrest_emulator import PostgrestEmulator
 from tests.realtime_emulator import RealtimeEmulator
@@ -67,8 +68,8 @@ async def test_realtime_insert_wakes_the_listener_which_sends_through_rpc(
     supabase: FakeSupabase, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
     wake = realtime_wake(supabase)
-    connector = SupabaseConnector(supabase.url, SERVICE_KEY)
-    async with running(connector, wake, simulator, quick_config("sb-e2e"), clock) as service:
+    database = supabase_database(supabase.url, SERVICE_KEY)
+    async with running(database, wake, simulator, quick_config("sb-e2e"), clock) as service:
         await eventually(lambda: supabase.realtime.live_subscriptions >= 1, 10, "Subscribed to PostgreSQL")
         ids = await queue_message(aconn, "+12095550111", ["Hello from Supabase", "second bubble"])
         await simulator.wait_sent(2, within=20)
@@ -92,8 +93,8 @@ async def test_after_a_dropped_websocket_the_sweep_sends_what_was_inserted_durin
     supabase: FakeSupabase, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
     wake = realtime_wake(supabase)
-    connector = SupabaseConnector(supabase.url, SERVICE_KEY)
-    async with running(connector, wake, simulator, quick_config("sb-gap"), clock) as service:
+    database = supabase_database(supabase.url, SERVICE_KEY)
+    async with running(database, wake, simulator, quick_config("sb-gap"), clock) as service:
         await eventually(lambda: supabase.realtime.live_subscriptions >= 1, 10, "first subscription")
         before = await queue_message(aconn, "+12095550112", ["before the drop"])
         await simulator.wait_sent(1, within=20)
@@ -127,26 +128,26 @@ async def test_after_a_dropped_websocket_the_sweep_sends_what_was_inserted_durin
 async def test_a_wrong_key_is_a_configuration_error_not_a_retry_loop(
     supabase: FakeSupabase, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
-    connector = SupabaseConnector(supabase.url, "not-the-key")
-    await connector.open()
+    database = supabase_database(supabase.url, "not-the-key")
+    await database.open()
     try:
         with pytest.raises(ConnectorAuthError, match="Invalid API key"):
-            await connector.claim("sb-auth")
+            await database.claim("sb-auth")
     finally:
-        await connector.close()
+        await database.close()
 
 
 async def test_the_anon_key_is_refused_by_the_databases_own_grants(
     supabase: FakeSupabase, aconn: Conn
 ) -> None:
     ids = await queue_message(aconn, "+12095550114", ["must not be claimable with anon"])
-    connector = SupabaseConnector(supabase.url, ANON_KEY)
-    await connector.open()
+    database = supabase_database(supabase.url, ANON_KEY)
+    await database.open()
     try:
         with pytest.raises(ConnectorAuthError, match="42501"):
-            await connector.claim("sb-anon")
+            await database.claim("sb-anon")
     finally:
-        await connector.close()
+        await database.close()
     assert await all_have_status(aconn, ids, "queued")
 
 
@@ -154,8 +155,8 @@ async def test_an_unreachable_database_behind_postgrest_is_retried_until_it_is_b
     supabase: FakeSupabase, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
     wake = realtime_wake(supabase)
-    connector = SupabaseConnector(supabase.url, SERVICE_KEY)
-    async with running(connector, wake, simulator, quick_config("sb-503"), clock) as service:
+    database = supabase_database(supabase.url, SERVICE_KEY)
+    async with running(database, wake, simulator, quick_config("sb-503"), clock) as service:
         await eventually(lambda: supabase.realtime.live_subscriptions >= 1, 10, "subscribed")
         await eventually(lambda: service.state == "idle", 10, "start-up sweeps done")
         supabase.rest.available = False  # PostgREST answers 503 PGRST000

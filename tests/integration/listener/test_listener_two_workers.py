@@ -9,9 +9,9 @@ from typing import Any
 import psycopg
 
 from listener.modem.simulator import ModemSimulator
-from listener.pg_connector import NotifyWakeSource, PostgresConnector
+from listener.pg_notify import NotifyWakeSource
 from tests.harness import PinnedClock
-from tests.integration.listener.conftest import eventually, quick_config, running
+from tests.integration.listener.conftest import eventually, pg_database, quick_config, running
 
 MESSAGES = 500
 
@@ -24,7 +24,7 @@ async def test_two_listeners_send_each_of_500_messages_exactly_once(
         services = [
             await stack.enter_async_context(
                 running(
-                    PostgresConnector(db_url),
+                    pg_database(db_url),
                     NotifyWakeSource(db_url),
                     sim,
                     quick_config(f"worker-{n}"),

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from listener.modem.driver import Modem, ModemTimeouts, SmsMode
+from listener.modem.codes import CAPPED_ATTEMPTS
+from listener.modem.driver import Modem, ModemConfig, ModemTimeouts, SmsMode
 from listener.modem.errors import (
-    CAPPED_ATTEMPTS,
     ModemNotRespondingError,
     ModemUnavailableError,
     PermanentSendError,
@@ -42,7 +42,7 @@ async def open_modem() -> AsyncIterator[OpenModem]:
     async def _open(
         sim: ModemSimulator, *, mode: SmsMode = "pdu", pin: str | None = None, timeouts: ModemTimeouts = FAST
     ) -> Modem:
-        modem = await Modem.open(sim.device_path, 115200, mode=mode, pin=pin, timeouts=timeouts)
+        modem = await Modem.open(ModemConfig(sim.device_path, 115200, mode=mode, pin=pin, timeouts=timeouts))
         opened.append(modem)
         return modem
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from listener.modem.driver import ModemTimeouts
+from listener.modem.driver import ModemConfig, ModemTimeouts
 from listener.modem.errors import ModemUnavailableError, SendOutcomeUnknownError
 from listener.modem.resilient import ResilientModem
 from listener.modem.simulator import ModemSimulator
@@ -36,15 +36,11 @@ async def sim() -> AsyncIterator[ModemSimulator]:
         yield simulator
 
 
-def resilient(sim: ModemSimulator, **kwargs: object) -> ResilientModem:
-    options: dict[str, object] = {
-        "min_backoff": 0.05,
-        "max_backoff": 0.2,
-        "probe_interval": 0.2,
-        "timeouts": FAST,
-    }
-    options.update(kwargs)
-    return ResilientModem(sim.device_path, 115200, **options)  # type: ignore[arg-type]  # test options
+def resilient(
+    sim: ModemSimulator, *, timeouts: ModemTimeouts = FAST, pin: str | None = None
+) -> ResilientModem:
+    config = ModemConfig(sim.device_path, 115200, pin=pin, timeouts=timeouts)
+    return ResilientModem(config, min_backoff=0.05, max_backoff=0.2, probe_interval=0.2)
 
 
 async def test_recovers_after_unplug_and_replug(sim: ModemSimulator) -> None:
@@ -87,7 +83,7 @@ async def test_hung_modem_is_detected_by_the_idle_probe_and_reset(sim: ModemSimu
         assert await modem.wait_ready(5.0)
         sim.faults.silent = True  # a USB stick that stopped answering
         await until(lambda: not modem.connected)
-        assert "AT: no answer within 0.5 s" in (modem.snapshot().last_error or "")
+        assert "no answer within 0.5 s" in (modem.snapshot().last_error or "")
         sim.faults.silent = False
         await until(lambda: modem.connected)
         await modem.send_sms(NUMBER, "back")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from listener.modem.driver import Modem, ModemTimeouts
+from listener.modem.driver import Modem, ModemConfig, ModemTimeouts
 from listener.modem.errors import TransientSendError
 
 TIMEOUTS = ModemTimeouts(command=2.0, prompt=2.0, send=2.0, registration=2.0, registration_poll=0.05)
@@ -40,7 +40,7 @@ async def test_device_path_on_stdout_and_records_in_a_file(tmp_path: Path) -> No
     try:
         assert device == str(link)
         assert link.is_symlink()
-        modem = await Modem.open(device, 115200, timeouts=TIMEOUTS)
+        modem = await Modem.open(ModemConfig(device, 115200, timeouts=TIMEOUTS))
         try:
             await modem.initialise()
             with pytest.raises(TransientSendError, match="38"):
@@ -69,7 +69,7 @@ async def test_device_path_on_stdout_and_records_in_a_file(tmp_path: Path) -> No
 async def test_records_to_stdout_after_the_device_path(tmp_path: Path) -> None:
     process, device = await start("--link", str(tmp_path / "modem"), "--profile", "huawei")
     try:
-        modem = await Modem.open(device, 115200, timeouts=TIMEOUTS)
+        modem = await Modem.open(ModemConfig(device, 115200, timeouts=TIMEOUTS))
         try:
             await modem.initialise()
             await modem.send_sms("+15557654321", "to stdout")

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import SecretStr
 
-from listener.connector import Bubble, BubbleOutcome, ConnectorError, parse_timestamp
+from listener.database import Bubble, BubbleOutcome, parse_timestamp
+from listener.errors import ConnectorError
 from listener.run import Mode, choose_mode
-from listener.service import ShiftedClock
 from sms_common.errors import ConfigurationError
 from sms_common.settings import Settings
 
@@ -86,11 +86,3 @@ def test_bubble_rows_from_either_transport() -> None:
         {"id": 7, "status": "queued", "attempts": 1, "next_attempt_at": "2025-11-05T22:30:15+00:00"}
     )
     assert outcome.next_attempt_at == datetime(2025, 11, 5, 22, 30, 15, tzinfo=UTC)
-
-
-def test_shifted_clock_starts_at_the_pinned_moment_and_runs_forward() -> None:
-    start = datetime(2025, 11, 5, 22, 30, tzinfo=UTC)
-    clock = ShiftedClock(start)
-    first = clock()
-    second = clock()
-    assert start <= first <= second < start + timedelta(seconds=5)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from listener.modem.driver import Modem, ModemTimeouts, SmsMode
+from listener.modem.driver import Modem, ModemConfig, ModemTimeouts, SmsMode
 
 
 class ScriptedTransport(asyncio.WriteTransport):
@@ -55,7 +55,9 @@ class ScriptedTransport(asyncio.WriteTransport):
 def scripted_modem(
     steps: list[tuple[bytes, bytes]], *, mode: SmsMode = "pdu", pin: str | None = None, **timeouts: Any
 ) -> tuple[Modem, ScriptedTransport]:
-    modem = Modem("scripted", mode=mode, pin=pin, timeouts=ModemTimeouts(**{"command": 1.0, **timeouts}))
+    modem = Modem(
+        ModemConfig("scripted", mode=mode, pin=pin, timeouts=ModemTimeouts(**{"command": 1.0, **timeouts}))
+    )
     transport = ScriptedTransport(modem.protocol, steps)
     modem.protocol.connection_made(transport)
     modem.attach(transport)

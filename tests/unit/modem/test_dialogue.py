@@ -20,9 +20,9 @@ import asyncio
 
 import pytest
 
+from listener.modem.codes import CAPPED_ATTEMPTS
 from listener.modem.dialogue import CommandFailedError, Dialogue, UnsolicitedEvent
 from listener.modem.errors import (
-    CAPPED_ATTEMPTS,
     ModemNotRespondingError,
     ModemUnavailableError,
     PermanentSendError,

@@ -6,17 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from listener.modem.errors import (
-    CAPPED_ATTEMPTS,
-    CODES,
-    ErrorClass,
-    ModemUnavailableError,
-    PermanentSendError,
-    TransientSendError,
-    classify,
-    error_for,
-    info_for_final,
-)
+from listener.modem.codes import CAPPED_ATTEMPTS, CODES, ErrorClass, classify, info_for_final
+from listener.modem.errors import ModemUnavailableError, PermanentSendError, TransientSendError, error_for
 
 
 @pytest.mark.parametrize(

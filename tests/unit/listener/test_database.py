@@ -1,0 +1,95 @@
+"""The domain calls on a transport that records what it was asked: names, named arguments (never
+`at`), row parsing, and what a missing or odd answer means."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from listener.database import ListenerDatabase
+from listener.errors import ConnectorError
+from sms_common.statuses import MessageStatus
+
+
+class Recording:
+    """A transport that answers from a table of canned results and records every call."""
+
+    name = "recording"
+
+    def __init__(self, answers: Mapping[str, Any]) -> None:
+        self.answers = dict(answers)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    async def open(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def rows(self, function: str, args: Mapping[str, Any]) -> list[dict[str, Any]]:
+        self.calls.append((function, dict(args)))
+        result = self.answers[function]
+        return list(result)
+
+    async def value(self, function: str, args: Mapping[str, Any]) -> Any:
+        self.calls.append((function, dict(args)))
+        return self.answers[function]
+
+
+ROW = {"id": 7, "status": "sent", "attempts": 1, "sent_at": "2025-11-05 22:30:00+00", "error_message": None}
+
+
+async def test_each_call_names_its_function_and_arguments_and_never_at() -> None:
+    transport = Recording(
+        {
+            "claim_next_bubble": [{"id": None, "phone_number": None, "content": None}],  # a null record
+            "mark_bubble_sent": [ROW],
+            "mark_bubble_failed": [ROW],
+            "mark_bubble_unknown": [ROW],
+            "release_bubble": [ROW],
+            "recover_stale_claims": 2,
+            "next_bubble_due_at": "2025-11-05T22:31:00Z",
+            "record_listener_heartbeat": [
+                {"queue_depth": 3, "last_seen_at": datetime(2025, 11, 5, tzinfo=UTC)}
+            ],
+            "process_scheduled_messages_safe": [
+                {"processed_count": 4, "error_message": None, "skipped_reason": None}
+            ],
+            "promotion_job_active": True,
+        }
+    )
+    db = ListenerDatabase(transport)
+    assert await db.claim("w") is None, "an all-null row is no bubble"
+    sent = await db.mark_sent(7, "w", "12")
+    assert (sent.status, sent.sent_at) == (MessageStatus.SENT, datetime(2025, 11, 5, 22, 30, tzinfo=UTC))
+    await db.mark_failed(7, "w", "+CMS ERROR: 42", permanent=False)
+    await db.mark_unknown(7, "w", "no answer")
+    await db.release(7, "w")
+    assert await db.recover("w") == 2
+    assert await db.next_due() == datetime(2025, 11, 5, 22, 31, tzinfo=UTC)
+    status = await db.heartbeat("w", {"connected": True}, None)
+    assert status.queue_depth == 3
+    assert (await db.promote()).processed_count == 4
+    assert await db.promotion_job_active() is True
+    assert [function for function, _ in transport.calls] == list(transport.answers)
+    assert all("at" not in args for _, args in transport.calls)
+    assert transport.calls[2] == (
+        "mark_bubble_failed",
+        {"message_id": 7, "worker_id": "w", "error": "+CMS ERROR: 42", "permanent": False},
+    )
+    assert "started_at" not in transport.calls[7][1], "left to the database when not known yet"
+
+
+async def test_an_outcome_call_without_its_row_is_an_error_not_a_guess() -> None:
+    db = ListenerDatabase(Recording({"mark_bubble_sent": []}))
+    with pytest.raises(ConnectorError, match=r"mark_bubble_sent\(7\) returned 0 rows"):
+        await db.mark_sent(7, "w", "12")
+
+
+async def test_a_status_the_enum_does_not_know_is_refused() -> None:
+    db = ListenerDatabase(Recording({"release_bubble": [{**ROW, "status": "delivered?"}]}))
+    with pytest.raises(ConnectorError, match=r"unexpected messages\.status"):
+        await db.release(7, "w")

@@ -1,0 +1,205 @@
+"""ListenerService's decisions, on the in-memory transport and a scripted modem (no database, no pty):
+what it records for each outcome and each error family, a stop mid-send, and a database outage."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from listener.database import ListenerDatabase
+from listener.decision import MarkUnknown, Release
+from listener.modem.codes import classify
+from listener.modem.dialogue import ResultTimeoutError
+from listener.modem.errors import (
+    ModemError,
+    ModemNotRespondingError,
+    PermanentSendError,
+    SendOutcomeUnknownError,
+    TransientSendError,
+)
+from listener.service import ListenerService, ServiceConfig
+from listener.testing import InMemoryTransport
+from listener.wake import PollOnlyWakeSource
+from sms_common.statuses import MessageStatus
+from tests.unit.listener.scripted_modem import ScriptedModem
+
+PHONE = "+12095550100"
+
+
+def config(**overrides: Any) -> ServiceConfig:
+    values: dict[str, Any] = {
+        "worker_id": "unit",
+        "poll_interval": 0.05,
+        "heartbeat_interval": 3600.0,
+        "bubble_pause": 0.0,
+        "recipient_pause": 0.0,
+        "promotion_interval": 3600.0,
+        "max_backoff": 0.05,
+        "min_wait": 0.01,
+    }
+    values.update(overrides)
+    return ServiceConfig(**values)
+
+
+@asynccontextmanager
+async def running(
+    transport: InMemoryTransport, modem: ScriptedModem, **overrides: Any
+) -> AsyncIterator[ListenerService]:
+    service = ListenerService(ListenerDatabase(transport), PollOnlyWakeSource(), modem, config(**overrides))
+    task = asyncio.create_task(service.run())
+    try:
+        yield service
+    finally:
+        service.request_stop("test over")
+        await asyncio.wait_for(task, 10)
+
+
+async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
+    async def poll() -> None:
+        while True:  # a condition with a deadline (the outer wait_for)
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), within)
+
+
+async def test_a_sent_bubble_is_marked_sent_with_the_modems_reference() -> None:
+    db = InMemoryTransport()
+    [bubble] = db.queue(PHONE, "hello")
+    modem = ScriptedModem(answers=["17"])
+    async with running(db, modem):
+        await until(lambda: db.status(bubble) is MessageStatus.SENT)
+    assert db.messages[bubble].modem_reference == "17"
+    assert modem.sent == [(PHONE, "hello")]
+
+
+async def test_nothing_sent_is_released_and_sent_once_the_modem_is_back() -> None:
+    db = InMemoryTransport()
+    [bubble] = db.queue(PHONE, "modem gone before the prompt")
+    modem = ScriptedModem(answers=[ModemNotRespondingError("no '> ' prompt")])
+    async with running(db, modem) as service:
+        await until(lambda: "release_bubble" in db.functions_called())
+        assert db.status(bubble) is MessageStatus.QUEUED
+        assert db.messages[bubble].attempts == 0, "a release is not an attempt"
+        assert not service.modem_available
+        modem.reconnect()
+        await until(lambda: db.status(bubble) is MessageStatus.SENT)
+    assert len(modem.sent) == 2
+
+
+async def test_a_permanent_refusal_fails_the_bubble_and_the_next_one_goes_out() -> None:
+    db = InMemoryTransport()
+    [bad] = db.queue(PHONE, "rejected")
+    [good] = db.queue("+12095550101", "fine")
+    modem = ScriptedModem(answers=[PermanentSendError("+CMS ERROR: 21", info=classify("CMS", 21)), "9"])
+    async with running(db, modem):
+        await until(lambda: db.status(good) is MessageStatus.SENT)
+    assert db.status(bad) is MessageStatus.FAILED
+    failed = [args for function, args in db.calls if function == "mark_bubble_failed"]
+    assert failed == [{"message_id": bad, "worker_id": "unit", "error": "+CMS ERROR: 21", "permanent": True}]
+
+
+async def test_a_transient_refusal_is_left_to_the_databases_backoff() -> None:
+    db = InMemoryTransport()
+    [bubble] = db.queue(PHONE, "congested")
+    modem = ScriptedModem(answers=[TransientSendError("+CMS ERROR: 42", info=classify("CMS", 42))])
+    async with running(db, modem) as service:
+        await until(lambda: service.stats.retried == 1)
+    assert db.status(bubble) is MessageStatus.QUEUED
+    assert db.messages[bubble].next_attempt_at is not None
+    assert modem.sent == [(PHONE, "congested")], "not resent before the database says so"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ResultTimeoutError("AT+CMGS: no answer within 120 s"),
+        SendOutcomeUnknownError("the device vanished after the body"),
+        ModemError("an error nobody classified"),
+        RuntimeError("a bug in the driver"),
+    ],
+    ids=type,
+)
+async def test_maybe_sent_is_marked_unknown_and_never_sent_again(error: BaseException) -> None:
+    db = InMemoryTransport()
+    [bubble] = db.queue(PHONE, "maybe")
+    modem = ScriptedModem(answers=[error])
+    async with running(db, modem) as service:
+        await until(lambda: db.status(bubble) is MessageStatus.UNKNOWN)
+        await until(lambda: service.stats.sweeps >= 3)  # it keeps sweeping: nothing to claim
+    assert "release_bubble" not in db.functions_called()
+    assert [type(d) for _, d in service.decisions] == [MarkUnknown]
+    assert modem.sent == [(PHONE, "maybe")]
+
+
+async def test_stop_mid_send_lets_the_sms_finish_and_records_it() -> None:
+    db = InMemoryTransport()
+    [bubble] = db.queue(PHONE, "in flight")
+    modem = ScriptedModem(gate=asyncio.Event())
+    async with running(db, modem) as service:
+        await modem.sending.wait()
+        service.request_stop("SIGTERM")
+        assert service.in_flight is not None
+        assert modem.gate is not None
+        modem.gate.set()
+    assert db.status(bubble) is MessageStatus.SENT
+
+
+async def test_stop_while_pausing_releases_the_claimed_bubble() -> None:
+    db = InMemoryTransport()
+    [first] = db.queue(PHONE, "first")
+    [second] = db.queue("+12095550101", "second, after a minute's pause")
+    modem = ScriptedModem()
+    async with running(db, modem, recipient_pause=60.0) as service:
+        await until(lambda: db.status(second) is MessageStatus.SENDING)
+        service.request_stop("SIGTERM")
+    assert (db.status(first), db.status(second)) == (MessageStatus.SENT, MessageStatus.QUEUED)
+    assert [type(d) for _, d in service.decisions][-1] is Release
+
+
+async def test_an_outage_while_recording_is_ridden_out_and_the_sms_is_recorded_once() -> None:
+    db = InMemoryTransport()
+    [bubble] = db.queue(PHONE, "recorded after the outage")
+    modem = ScriptedModem(gate=asyncio.Event())
+    async with running(db, modem) as service:
+        await modem.sending.wait()
+        db.down = True
+        assert modem.gate is not None
+        modem.gate.set()
+        await until(lambda: service.database_down)
+        db.down = False
+        await until(lambda: db.status(bubble) is MessageStatus.SENT)
+    assert db.functions_called().count("mark_bubble_sent") >= 2, "retried through the outage"
+    assert modem.sent == [(PHONE, "recorded after the outage")]
+
+
+async def test_a_lost_claim_answer_is_recovered_before_the_next_claim() -> None:
+    db = InMemoryTransport()
+    async with running(db, ScriptedModem()) as service:
+        await until(lambda: "next_bubble_due_at" in db.functions_called())
+        db.unavailable_for = 1  # the next call (a claim after a wake-up) fails
+        service.wake("test")
+        await until(lambda: db.functions_called().count("recover_stale_claims") >= 2)
+    calls = db.functions_called()
+    failed_claim = max(
+        i
+        for i, name in enumerate(calls)
+        if name == "claim_next_bubble" and i < calls.index("recover_stale_claims", 1)
+    )
+    assert calls[failed_claim + 1] == "recover_stale_claims"
+
+
+async def test_no_call_passes_at_and_the_heartbeat_reports_the_modem() -> None:
+    db = InMemoryTransport()
+    db.queue(PHONE, "one")
+    async with running(db, ScriptedModem()) as service:
+        await until(lambda: service.stats.sent == 1)
+    assert all("at" not in args for _, args in db.calls)
+    assert db.heartbeats, "a heartbeat at start and at stop"
+    assert db.heartbeats[-1]["modem_health"]["listener_state"] == "stopped"
+    assert db.heartbeats[-1]["started_at"] == db.now, "the database's time of the first heartbeat"
