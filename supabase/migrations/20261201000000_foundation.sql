@@ -17,19 +17,57 @@ comment on schema internal is
 
 -- Who is writing ------------------------------------------------------------------------------------
 -- A function that owns a move declares itself with `set sms.writer = '<name>'` in its definition:
--- PostgreSQL sets the value on entry and restores it on exit, so it lasts exactly as long as the call
--- and a person's own statements, before or after it in the same transaction, are the person's.
+-- PostgreSQL sets the value on entry and restores it on exit, so it lasts exactly as long as the call.
+-- A session can set sms.writer too, so the claim is believed only when the function that owns that
+-- writer name (internal.writers) is on the call stack (PG_CONTEXT): `set sms.writer = 'claim'` followed
+-- by a plain UPDATE is still the person's statement.
+create table internal.writers (
+  writer text not null,
+  function_name text not null,  -- schema-qualified, as PL/pgSQL names it in PG_CONTEXT
+  primary key (writer, function_name)
+);
+
+comment on table internal.writers is
+  'Which functions may speak as each writer of internal.transitions (checked against the call stack).';
+
+insert into internal.writers (writer, function_name) values
+  ('promotion', 'public.process_scheduled_messages'),
+  ('claim', 'public.claim_next_bubble'),
+  ('listener', 'public.mark_bubble_sent'),
+  ('listener', 'public.mark_bubble_failed'),
+  ('requeue', 'internal.requeue'),
+  ('unknown', 'internal.to_unknown'),
+  ('follow', 'internal.scheduled_messages_inserted'),
+  ('follow', 'internal.scheduled_messages_follow'),
+  ('follow', 'internal.messages_follow');
+
+revoke all on table internal.writers from public, anon, authenticated, service_role;
+
 create function internal.writer()
 returns text
-language sql
+language plpgsql
 stable
 set search_path = ''
 as $$
-  select coalesce(nullif(pg_catalog.current_setting('sms.writer', true), ''), 'person')
+declare
+  v_claimed constant text := nullif(pg_catalog.current_setting('sms.writer', true), '');
+  v_stack text;
+begin
+  if v_claimed is null then
+    return 'person';
+  end if;
+  get diagnostics v_stack = pg_context;
+  if exists (select 1 from internal.writers w
+              where w.writer = v_claimed
+                and pg_catalog.strpos(v_stack, 'PL/pgSQL function ' || w.function_name || '(') > 0) then
+    return v_claimed;
+  end if;
+  return 'person';
+end
 $$;
 
 comment on function internal.writer() is
-  'The writer of the current statement: the sms.writer of the SQL function running it, else person.';
+  'The writer of the current statement: the sms.writer of the owning SQL function on the call stack, else person.';
 
 -- The allowed moves ----------------------------------------------------------------------------------
 create table internal.transitions (

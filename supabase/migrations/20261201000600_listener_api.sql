@@ -179,11 +179,14 @@ $$;
 -- retry time, or a release that does not count the attempt).
 create function internal.requeue(message_id bigint, retry_at timestamptz, note text, count_attempt boolean)
 returns public.messages
-language sql
+language plpgsql
 volatile
 set search_path = ''
 set sms.writer = 'requeue'
 as $$
+declare
+  bubble public.messages;
+begin
   update public.messages m
      set status = 'queued',
          attempts = case when $4 then m.attempts else greatest(m.attempts - 1, 0) end,
@@ -192,24 +195,31 @@ as $$
          worker_id = null,
          claimed_at = null
    where m.id = $1 and m.status = 'sending'
-  returning m.*
+  returning m.* into bubble;
+  return bubble;
+end
 $$;
 
 -- sending -> unknown: it may have left the modem. The only writer of that move (mark_bubble_unknown and
 -- recover_stale_claims); never resent automatically.
 create function internal.to_unknown(message_id bigint, note text)
 returns public.messages
-language sql
+language plpgsql
 volatile
 set search_path = ''
 set sms.writer = 'unknown'
 as $$
+declare
+  bubble public.messages;
+begin
   update public.messages m
      set status = 'unknown',
          next_attempt_at = null,
          error_message = $2
    where m.id = $1 and m.status = 'sending'
-  returning m.*
+  returning m.* into bubble;
+  return bubble;
+end
 $$;
 
 -- ---------------------------------------------------------------------------------------------

@@ -3,10 +3,8 @@
 -- function sets in its definition; a person can set it too. Attack: service_role (the dashboard's key)
 -- runs `set local sms.writer = 'promotion'` and inserts a bubble, or `= 'claim'` and marks one sending.
 --
--- KNOWN GAP (TODO below, not fixed in SQL): no setting a session can write tells a function's SET clause
--- from the session's own SET, and inside the SECURITY DEFINER guards current_user is always the owner. A
--- fix needs a writer identity a session cannot forge (e.g. a key in a table service_role cannot read,
--- checked by internal.writer()); it is reported to the lead. Superusers can bypass any trigger anyway.
+-- internal.writer() believes sms.writer only when the owning function (internal.writers) is on the call
+-- stack, so both statements are the person's and are refused. (A superuser can still disable triggers.)
 begin;
 \ir ../_fixture.psql
 select plan(3);
@@ -25,7 +23,6 @@ select pg_temp.outcome(format($$update public.messages set status = 'sending', w
 reset sms.writer;
 reset role;
 
-select todo('writer impersonation through sms.writer is not prevented yet', 3);
 select matches(:'forged_insert'::text, '^55000: ', 'an insert as a forged promotion writer is refused');
 select matches(:'forged_claim'::text, '^55000: ', 'a claim move as a forged claim writer is refused');
 select is(pg_temp.changes(), 0::bigint, 'nothing changed');
