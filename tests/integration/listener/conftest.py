@@ -111,31 +111,29 @@ async def eventually(
 async def queue_message(
     conn: Conn, phone: str, bubbles: Sequence[str], *, campaign: str = "listener-test"
 ) -> list[int]:
-    """One queued message as promotion leaves it: a scheduled_messages row and its bubbles."""
+    """One queued message, made as in production: a due SCH row, then promotion creates its bubbles.
+
+    Pacing is turned off (catch_up_gap 0) so that several messages of one test campaign are all due."""
+    await conn.execute("update send_window set catch_up_gap = '0' where catch_up_gap <> '0'")
     cur = await conn.execute(
         """
-        insert into scheduled_messages (phone_number, customer_name, message_content, scheduled_for,
-                                        status, campaign_name, queued_at)
-        values (%s, 'Test Customer', %s, now(), 'queued', %s, now())
+        insert into scheduled_messages (phone_number, customer_name, message_content, scheduled_for, campaign_name)
+        values (%s, 'Test Customer', %s, now(), %s)
         returning id
         """,
         (phone, " [BUBBLE] ".join(bubbles), campaign),
     )
     row = await cur.fetchone()
     assert row is not None
-    ids: list[int] = []
-    for index, text in enumerate(bubbles, start=1):
-        cur = await conn.execute(
-            """
-            insert into messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content)
-            values (%s, %s, %s, %s, %s) returning id
-            """,
-            (row[0], index, len(bubbles), phone, text),
-        )
-        inserted = await cur.fetchone()
-        assert inserted is not None
-        ids.append(int(inserted[0]))
-    return ids
+    await conn.execute("select process_scheduled_messages()")
+    cur = await conn.execute(
+        "select m.id, s.status from messages m join scheduled_messages s on s.id = m.scheduled_message_id"
+        " where m.scheduled_message_id = %s order by m.promotion, m.bubble_index",
+        (row[0],),
+    )
+    found = await cur.fetchall()
+    assert found and all(status == "queued" for _, status in found), f"message {row[0]} was not promoted: {found}"
+    return [int(i) for i, _ in found]
 
 
 async def statuses(conn: Conn, ids: Sequence[int]) -> dict[int, str]:
