@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.planner import bubble_count, split_bubbles
+from scheduler.planner import bubble_count
+from sms_common.bubbles import split_bubbles
 from tests.integration.scheduler.helpers import Conn
 
 MESSAGES = [

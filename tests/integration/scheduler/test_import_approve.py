@@ -44,7 +44,7 @@ def test_a_bad_file_imports_nothing_and_names_every_bad_row(db_url: str, conn: C
     assert errors == [
         f"{BAD_CSV}: line 3: malformed phone number '12345' (not a valid number for its region)",
         f"{BAD_CSV}: line 4: empty message",
-        f"{BAD_CSV}: line 5: empty bubble 2 of 3 (nothing between [BUBBLE] markers or at an end)",
+        f"{BAD_CSV}: line 5: bubble 2 of 3 is empty",
         f"{BAD_CSV}: line 6: missing column message (the row has 2 fields, the header 3)",
         f"{BAD_CSV}: line 7: malformed phone number 'call me maybe' (The string supplied did not seem to be a phone number.)",
         "error: 5 of 6 rows are invalid; nothing was imported (fix them, or pass --skip-invalid to import the valid rows only)",
