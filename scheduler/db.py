@@ -3,7 +3,9 @@
 Why here and not in the commands: the rules that keep a campaign from being lost or sent twice live in
 SQL (row locks, ON CONFLICT on the import key and on scheduled_messages.campaign_message_id, the
 database's transition guards); the CLI only formats what this module returns. Bulk writes use COPY into
-a temporary table and one INSERT ... SELECT, never a round trip per row.
+a temporary table and one INSERT ... SELECT, never a round trip per row. Every moment written that is
+"now" (an approval time) is the database's clock, never the caller's (docs/state-machine.md, "The
+clock"); the only moments Python computes are the plan's future send times.
 """
 
 from __future__ import annotations
@@ -75,9 +77,10 @@ class ImportResult:
 
 
 def import_rows(
-    conn: Connection, campaign: str, rows: Sequence[CampaignRow], *, approve: bool, at: datetime
+    conn: Connection, campaign: str, rows: Sequence[CampaignRow], *, approve: bool
 ) -> ImportResult:
-    """Insert the rows as SUG (or APR); rows already present (same campaign, phone, text) are left alone."""
+    """Insert the rows as SUG (or APR, approved at the database's clock); rows already present (same
+    campaign, phone, text) are left alone."""
     status = "APR" if approve else "SUG"
     with conn.transaction():
         conn.execute(
@@ -94,12 +97,12 @@ def import_rows(
             insert into public.campaign_messages
                    (campaign_name, customer_name, phone_number, message_content, status, approved_at)
             select %(campaign)s, customer_name, phone_number, message_content, %(status)s,
-                   case when %(status)s = 'APR' then %(at)s::timestamptz end
+                   case when %(status)s = 'APR' then statement_timestamp() end
               from _import
              order by line
             on conflict do nothing
             """,
-            {"campaign": campaign, "status": status, "at": at},
+            {"campaign": campaign, "status": status},
         )
         inserted = cursor.rowcount
     log.info("campaign imported", campaign=campaign, inserted=inserted, status=status)
@@ -112,8 +115,8 @@ class ApproveResult:
     refused: tuple[tuple[int, str], ...]  # (id, why) for requested ids that could not be approved
 
 
-def approve(conn: Connection, campaign: str, ids: Sequence[int] | None, *, at: datetime) -> ApproveResult:
-    """SUG -> APR for a campaign (or only the given ids of it), with approval time `at`."""
+def approve(conn: Connection, campaign: str, ids: Sequence[int] | None) -> ApproveResult:
+    """SUG -> APR for a campaign (or only the given ids of it), approved at the database's clock."""
     with conn.transaction():
         if ids:
             found: dict[int, str] = dict(
@@ -130,16 +133,16 @@ def approve(conn: Connection, campaign: str, ids: Sequence[int] | None, *, at: d
             )
             targets = [i for i in ids if found.get(i) == "SUG"]
             rows = conn.execute(
-                "update public.campaign_messages set status = 'APR', approved_at = %s "
+                "update public.campaign_messages set status = 'APR', approved_at = statement_timestamp() "
                 "where id = any(%s) and status = 'SUG' returning id",
-                (at, targets),
+                (targets,),
             ).fetchall()
         else:
             refused = ()
             rows = conn.execute(
-                "update public.campaign_messages set status = 'APR', approved_at = %s "
+                "update public.campaign_messages set status = 'APR', approved_at = statement_timestamp() "
                 "where campaign_name = %s and status = 'SUG' returning id",
-                (at, campaign),
+                (campaign,),
             ).fetchall()
     approved = tuple(sorted(int(r[0]) for r in rows))
     log.info("campaign approved", campaign=campaign, approved=len(approved), refused=len(refused))
