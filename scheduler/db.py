@@ -27,9 +27,6 @@ from sms_common.window import SendWindow, load_send_window
 Connection = psycopg.Connection[tuple[Any, ...]]
 Progress = Callable[[int], None]
 
-#: Messages written per statement group (the progress bar advances per chunk; all in one transaction).
-WRITE_CHUNK = 5000
-
 log = get_logger("scheduler.db")
 
 
@@ -202,34 +199,36 @@ def schedule(
             return ScheduleResult(plan=plan, inserted=0)
         conn.execute(
             "create temporary table _plan (campaign_message_id bigint primary key, "
-            "scheduled_for timestamptz not null, chunk integer not null) on commit drop"
+            "scheduled_for timestamptz not null) on commit drop"
         )
-        with conn.cursor().copy("copy _plan (campaign_message_id, scheduled_for, chunk) from stdin") as copy:
-            for index, item in enumerate(plan.items):
-                copy.write_row((item.message.id, item.send_at, index // WRITE_CHUNK))
-        conn.execute("create index on _plan (chunk)")
+        with conn.cursor().copy("copy _plan (campaign_message_id, scheduled_for) from stdin") as copy:
+            for item in plan.items:
+                copy.write_row((item.message.id, item.send_at))
         conn.execute("analyze _plan")
         try:
-            inserted = 0
-            for chunk in range((len(plan.items) + WRITE_CHUNK - 1) // WRITE_CHUNK):
-                inserted += _write_plan(conn, chunk)
-                if progress is not None:
-                    progress(min(WRITE_CHUNK, len(plan.items) - chunk * WRITE_CHUNK))
+            inserted = _write_plan(conn)
         except psycopg.Error as exc:
             raise SchedulerDatabaseError(
                 f"scheduling failed, nothing was written: {describe_error(exc)}"
             ) from exc
+        if progress is not None:
+            progress(len(plan.items))
     log.info("campaign scheduled", campaign=campaign, scheduled=inserted, seed=seed)
     return ScheduleResult(plan=plan, inserted=inserted)
 
 
-def _write_plan(conn: Connection, chunk: int) -> int:
-    """Write one chunk of the plan in `_plan`; returns how many messages it scheduled.
+def _write_plan(conn: Connection) -> int:
+    """Write the plan in `_plan`, one statement per step; returns how many messages it scheduled.
 
     A campaign message whose earlier attempt failed (its scheduled row `failed`, the campaign row reset
     to APR) gets that row back as SCH at the new time, the database's retry path; every other one gets
     a new scheduled_messages row. The campaign rows move APR -> SCH in one UPDATE first, so the per-row
     follow-up trigger on scheduled_messages finds nothing left to do.
+
+    Why whole-plan statements and not chunks: the per-row triggers cost the same either way, but each
+    chunk re-joined the growing tables with stale statistics (a sequential scan of campaign_messages
+    per chunk); the bench's guarded write of 100,000 messages took 7.5-7.8 s in chunks of 5,000 and
+    6.2-6.6 s in one go (bench/bench_scheduler.py, docs/scheduler.md).
     """
     revived = conn.execute(
         """
@@ -239,20 +238,17 @@ def _write_plan(conn: Connection, chunk: int) -> int:
                campaign_name = c.campaign_name
           from _plan p
           join public.campaign_messages c on c.id = p.campaign_message_id
-         where p.chunk = %(chunk)s
-           and s.campaign_message_id = p.campaign_message_id and s.status = 'failed' and c.status = 'APR'
-        """,
-        {"chunk": chunk},
+         where s.campaign_message_id = p.campaign_message_id and s.status = 'failed' and c.status = 'APR'
+        """
     ).rowcount
     conn.execute(
         """
         update public.campaign_messages c
            set status = 'SCH'
           from _plan p
-         where p.chunk = %(chunk)s and c.id = p.campaign_message_id and c.status = 'APR'
+         where c.id = p.campaign_message_id and c.status = 'APR'
            and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
-        """,
-        {"chunk": chunk},
+        """
     )
     inserted = conn.execute(
         """
@@ -263,11 +259,10 @@ def _write_plan(conn: Connection, chunk: int) -> int:
                c.campaign_name
           from _plan p
           join public.campaign_messages c on c.id = p.campaign_message_id
-         where p.chunk = %(chunk)s and c.status = 'SCH'
+         where c.status = 'SCH'
            and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
          order by p.scheduled_for, c.id
-        """,
-        {"chunk": chunk},
+        """
     ).rowcount
     return revived + inserted
 
