@@ -218,7 +218,12 @@ def import_command(
                 f"{len(parsed.problems)} of {parsed.total} rows are invalid; nothing was imported "
                 "(fix them, or pass --skip-invalid to import the valid rows only)"
             )
-        result = db.import_rows(conn, campaign, parsed.rows, approve=approve)
+        try:
+            result = db.import_rows(conn, campaign, parsed.rows, approve=approve)
+        except db.ImportRefusedError as exc:
+            err_console.print(f"{file}: {exc}", markup=False)
+            log.info("import row refused by the database", file=str(file), line=exc.line)
+            fail("the database refused a row; nothing was imported")
         status = "APR" if approve else "SUG"
         for line, first in parsed.repeats:
             err_console.print(

@@ -73,11 +73,37 @@ class ImportResult:
     already_present: int
 
 
+class ImportRefusedError(SchedulerDatabaseError):
+    """The database refused a row the importer's own checks accepted; nothing was imported."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(f"line {line}: the database refused it: {reason}")
+        self.line = line
+        self.reason = reason
+
+
+_INSERT_IMPORTED = """
+    insert into public.campaign_messages
+           (campaign_name, customer_name, phone_number, message_content, status, approved_at)
+    select %(campaign)s, customer_name, phone_number, message_content, %(status)s,
+           case when %(status)s = 'APR' then statement_timestamp() end
+      from _import
+     where line between %(first)s and %(last)s
+     order by line
+    on conflict do nothing
+"""
+
+
 def import_rows(
     conn: Connection, campaign: str, rows: Sequence[CampaignRow], *, approve: bool
 ) -> ImportResult:
     """Insert the rows as SUG (or APR, approved at the database's clock); rows already present (same
-    campaign, phone, text) are left alone."""
+    campaign, phone, text) are left alone.
+
+    All rows go in with one statement. Should the database refuse one anyway (its guards are the last
+    word; the importer's checks only repeat them, see sms_common.bubbles), the rows are retried one by
+    one inside the same transaction to name the CSV line, and nothing is imported (ImportRefusedError).
+    """
     status = "APR" if approve else "SUG"
     with conn.transaction():
         conn.execute(
@@ -89,21 +115,33 @@ def import_rows(
         ) as copy:
             for row in rows:
                 copy.write_row((row.customer_name, row.phone_number, row.message_content, row.line))
-        cursor = conn.execute(
-            """
-            insert into public.campaign_messages
-                   (campaign_name, customer_name, phone_number, message_content, status, approved_at)
-            select %(campaign)s, customer_name, phone_number, message_content, %(status)s,
-                   case when %(status)s = 'APR' then statement_timestamp() end
-              from _import
-             order by line
-            on conflict do nothing
-            """,
-            {"campaign": campaign, "status": status},
-        )
-        inserted = cursor.rowcount
+        every = {"campaign": campaign, "status": status, "first": 0, "last": 2**31 - 1}
+        try:
+            with conn.transaction():
+                inserted = conn.execute(_INSERT_IMPORTED, every).rowcount
+        except psycopg.Error as exc:
+            refused = _refused_line(conn, rows, every)
+            if refused is not None:
+                raise refused from exc
+            raise SchedulerDatabaseError(
+                f"the database refused the import, nothing was imported: {describe_error(exc)}"
+            ) from exc
     log.info("campaign imported", campaign=campaign, inserted=inserted, status=status)
     return ImportResult(inserted=inserted, already_present=len(rows) - inserted)
+
+
+def _refused_line(
+    conn: Connection, rows: Sequence[CampaignRow], params: dict[str, Any]
+) -> ImportRefusedError | None:
+    """The first row, in file order, that the database refuses on its own (each try rolled back)."""
+    for row in rows:
+        try:
+            with conn.transaction():
+                conn.execute(_INSERT_IMPORTED, params | {"first": row.line, "last": row.line})
+                raise psycopg.Rollback  # it went in: undo it, only a refusal was wanted
+        except psycopg.Error as exc:
+            return ImportRefusedError(row.line, describe_error(exc))
+    return None
 
 
 @dataclass(frozen=True)

@@ -124,3 +124,30 @@ def test_a_repeated_row_in_the_file_is_imported_once_and_named(
     assert result.stderr.strip() == f"{csv_file}: line 3: same number and text as line 2; imported once"
     assert result.stdout.strip() == "Imported 1 message into campaign 'autumn' as SUG; 0 already present"
     assert statuses(conn, "campaign_messages", "autumn") == {"SUG": 1}
+
+
+def test_a_row_the_database_refuses_is_named_by_its_line_and_nothing_is_imported(
+    db_url: str, conn: Conn
+) -> None:
+    # A guard the importer does not know (the database has the last word): it refuses the third row.
+    conn.execute(
+        """
+        create function test_refuse() returns trigger language plpgsql as $$
+        begin
+          if new.phone_number = '+12094880885' then
+            raise exception 'campaign_messages: this number is refused' using hint = 'ask the lead';
+          end if;
+          return new;
+        end $$;
+        create trigger test_refuse before insert on public.campaign_messages
+          for each row execute function test_refuse();
+        """
+    )
+    result = run(db_url, "import", str(SAMPLE_CSV), "--campaign", "autumn")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{SAMPLE_CSV}: line 4: the database refused it: campaign_messages: this number is refused; "
+        "hint: ask the lead",
+        "error: the database refused a row; nothing was imported",
+    ]
+    assert conn.execute("select count(*) from public.campaign_messages").fetchone() == (0,)
