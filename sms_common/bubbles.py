@@ -11,8 +11,10 @@ The rule, character for character (characters are Unicode code points, as Postgr
 `strpos()` count them in a UTF-8 database; positions count from 1):
 
 1. **Split** on the exact eight characters `[BUBBLE]` (upper case, ASCII brackets, nothing inside).
-2. **Trim** each part, at both ends only, of ``TRIMMED``: the ASCII white space SQL's
-   ``btrim(part, E' \\t\\r\\n\\f\\v')`` removes (U+0020, U+0009, U+000D, U+000A, U+000C, U+000B) and the
+2. **Trim** each part, at both ends only, of ``TRIMMED``: the ASCII white space U+0020, U+0009,
+   U+000D, U+000A, U+000C, U+000B (what the SQL's ``btrim(part, E' \\t\\r\\n\\f\\v')`` meant; but in
+   PostgreSQL ``E'\\v'`` is the letter v, so the schema before issue 10 trims a leading or trailing
+   letter v off bubbles, ``'vivid'`` -> ``'ivid'``: the SQL must write ``\\u000B``) and the
    invisible characters ``INVISIBLE`` (U+200B zero-width space, U+200C ZWNJ, U+200D ZWJ, U+2060 word
    joiner, U+FEFF BOM, U+00AD soft hyphen). Other white space (a no-break space, U+3000) is *not*
    trimmed: a bubble `"a\\u00a0"` is sent as it is.
@@ -45,7 +47,7 @@ MAX_BUBBLES: Final = 10
 MAX_BUBBLE_LENGTH: Final = 1_600
 MAX_TEXT_LENGTH: Final = 16_000
 
-#: What SQL's btrim(part, E' \t\r\n\f\v') removes.
+#: ASCII white space: space, tab, CR, LF, form feed, vertical tab (U+000B; in SQL \u000B, not E'\v').
 SQL_ASCII_TRIM: Final = " \t\r\n\f\v"
 #: Characters that show nothing: zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen.
 INVISIBLE: Final = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
