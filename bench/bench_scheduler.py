@@ -7,6 +7,12 @@ without a round trip per row. Measured in one run, on one database:
 - plan: the pure planner on those rows (seeded random gaps, window checks);
 - schedule: `scheduler.db.schedule` end to end (lock, plan, COPY, INSERT ... SELECT into
   scheduled_messages, the database's triggers moving campaign_messages to SCH, commit);
+- guarded write: the part of it after the plan is made (the write with every guard and trigger, and
+  the commit), against
+- bare COPY: the same rows COPYed from Python into an unguarded copy of scheduled_messages in the same
+  database (`like public.scheduled_messages including defaults including identity including indexes`:
+  the same columns and indexes, no triggers, no checks), in one transaction. The ratio guarded / bare
+  is what the guards cost (the aim: within 3x);
 - baseline: the seed's way, one INSERT and one UPDATE round trip per message, on a smaller campaign;
   the ratio of the rows per second (bulk / per-row) is printed.
 
@@ -33,7 +39,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scheduler import db
-from scheduler.planner import plan_campaign
+from scheduler.planner import Plan, plan_campaign
 from sms_common.localdb import throwaway_cluster
 from sms_common.logs import configure_logging
 
@@ -50,6 +56,8 @@ class Figures:
     fetch_s: float
     plan_s: float
     schedule_s: float
+    write_s: float
+    bare_copy_s: float
     baseline_rows: int
     baseline_s: float
     business_days: int
@@ -98,6 +106,48 @@ def per_row_baseline(conn: Conn, campaign: str) -> tuple[int, float]:
     return len(plan.items), time.perf_counter() - began
 
 
+#: The unguarded copy of scheduled_messages the bare COPY writes into (dropped afterwards).
+BARE_TABLE = "public.bench_bare_scheduled_messages"
+
+
+def bare_copy(conn: Conn, plan: Plan) -> float:
+    """Seconds to COPY the plan's rows into an unguarded copy of scheduled_messages, in one transaction."""
+    conn.execute(f"drop table if exists {BARE_TABLE}")
+    conn.execute(
+        f"create table {BARE_TABLE} "
+        "(like public.scheduled_messages including defaults including identity including indexes)"
+    )
+    try:
+        began = time.perf_counter()
+        with (
+            conn.transaction(),
+            conn.cursor().copy(
+                f"copy {BARE_TABLE} (campaign_message_id, phone_number, customer_name, message_content, "
+                "scheduled_for, status, campaign_name) from stdin"
+            ) as copy,
+        ):
+            for item in plan.items:
+                m = item.message
+                copy.write_row(
+                    (
+                        m.id,
+                        m.phone_number,
+                        m.customer_name,
+                        m.message_content,
+                        item.send_at,
+                        "SCH",
+                        m.campaign_name,
+                    )
+                )
+        elapsed = time.perf_counter() - began
+        copied = conn.execute(f"select count(*) from {BARE_TABLE}").fetchone()
+        if copied != (len(plan.items),):
+            raise SystemExit(f"bench: the bare COPY wrote {copied} rows, not {len(plan.items)}")
+        return elapsed
+    finally:
+        conn.execute(f"drop table if exists {BARE_TABLE}")
+
+
 def measure(url: str, rows: int, baseline_rows: int) -> Figures:
     with psycopg.connect(url, autocommit=True) as conn:
         add_approved(conn, "bench", rows, 1_000_000)
@@ -113,9 +163,19 @@ def measure(url: str, rows: int, baseline_rows: int) -> Figures:
         plan = plan_campaign(messages, window, START, SEED)
         plan_s = time.perf_counter() - began
 
+        bare_copy_s = bare_copy(conn, plan)
+
+        planned: list[float] = []
+
+        def accept(_: Plan) -> bool:
+            planned.append(time.perf_counter())  # the plan is made: from here on it is the write
+            return True
+
         began = time.perf_counter()
-        result = db.schedule(conn, "bench", None, start=START, seed=SEED, window=window)
-        schedule_s = time.perf_counter() - began
+        result = db.schedule(conn, "bench", None, start=START, seed=SEED, window=window, review=accept)
+        ended = time.perf_counter()
+        schedule_s = ended - began
+        write_s = ended - planned[0]
         if result.inserted != rows or result.plan != plan:
             raise SystemExit(f"bench: scheduled {result.inserted} of {rows} rows, or the plan differed")
         left = conn.execute(
@@ -130,6 +190,8 @@ def measure(url: str, rows: int, baseline_rows: int) -> Figures:
         fetch_s=fetch_s,
         plan_s=plan_s,
         schedule_s=schedule_s,
+        write_s=write_s,
+        bare_copy_s=bare_copy_s,
         baseline_rows=done,
         baseline_s=baseline_s,
         business_days=plan.business_days,
@@ -152,6 +214,10 @@ def report(figures: Figures) -> str:
         f"  fetch (APR rows, locked)       {figures.fetch_s:8.3f} s",
         f"  plan (pure planner)            {figures.plan_s:8.3f} s   {figures.rows / figures.plan_s:12,.0f} rows/s",
         f"  schedule end to end            {figures.schedule_s:8.3f} s   {figures.rows_per_second:12,.0f} rows/s",
+        f"    of which the guarded write   {figures.write_s:8.3f} s   {figures.rows / figures.write_s:12,.0f} rows/s",
+        f"  bare COPY, unguarded table     {figures.bare_copy_s:8.3f} s   "
+        f"{figures.rows / figures.bare_copy_s:12,.0f} rows/s   (same rows, no triggers or checks)",
+        f"  ratio (seconds, guarded write / bare COPY): {figures.write_s / figures.bare_copy_s:.2f}x",
         f"  baseline: per-row round trips  {figures.baseline_s:8.3f} s   "
         f"{figures.baseline_rows_per_second:12,.0f} rows/s   ({figures.baseline_rows:,} messages)",
         f"  ratio (rows/s, bulk / per-row): {figures.rows_per_second / figures.baseline_rows_per_second:.2f}x",

@@ -4,6 +4,9 @@ Why a CLI over the database and not a long-running service: scheduling is a huma
 a campaign and decides when it starts); afterwards the database and the listener do the rest. Every
 command reads DATABASE_URL, takes its "now" from the database (or a pinned `--now`, for tests), prints
 what it did in the seed's format, and exits non-zero with the database's own words when it refuses.
+`--now` only moves where a plan starts and what `preview`/`status`/`reschedule` print: `import` and
+`approve` do not take it (the approval time is the database's clock), and every value written is
+checked by the database against its own clock.
 """
 
 from __future__ import annotations
@@ -201,7 +204,6 @@ def import_command(
         bool, typer.Option(help="import the valid rows even if some rows are bad")
     ] = False,
     region: Annotated[str, typer.Option(help="region for numbers without a country code")] = "US",
-    now: NowOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """Load a campaign CSV as SUG (or APR) messages; importing the same file twice adds nothing."""
@@ -217,9 +219,12 @@ def import_command(
                 f"{len(parsed.problems)} of {parsed.total} rows are invalid; nothing was imported "
                 "(fix them, or pass --skip-invalid to import the valid rows only)"
             )
-        window = db.send_window(conn)
-        at = resolve_now(conn, now, window)
-        result = db.import_rows(conn, campaign, parsed.rows, approve=approve, at=at)
+        try:
+            result = db.import_rows(conn, campaign, parsed.rows, approve=approve)
+        except db.ImportRefusedError as exc:
+            err_console.print(f"{file}: {exc}", markup=False)
+            log.info("import row refused by the database", file=str(file), line=exc.line)
+            fail("the database refused a row; nothing was imported")
         status = CampaignStatus.APPROVED if approve else CampaignStatus.SUGGESTED
         for line, first in parsed.repeats:
             err_console.print(
@@ -239,15 +244,12 @@ def approve_command(
         list[str] | None,
         typer.Option("--ids", "--id", help="only these campaign message ids: 4,5,9 or repeated --ids"),
     ] = None,
-    now: NowOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """SUG -> APR for a campaign (or some of its messages), for operators without the SMS Viewer."""
     wanted = parse_ids(ids or [])
     with database(verbose) as conn:
-        window = db.send_window(conn)
-        at = resolve_now(conn, now, window)
-        result = db.approve(conn, campaign, wanted or None, at=at)
+        result = db.approve(conn, campaign, wanted or None)
         say(
             f"Approved {len(result.approved)} message{'s' if len(result.approved) != 1 else ''} of campaign {campaign!r}"
         )

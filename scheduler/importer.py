@@ -2,8 +2,10 @@
 
 Why validate everything first: an operator fixing a file wants the whole list of problems at once, each
 with its line number and reason, and wants a file with a bad row to change nothing (unless they ask to
-skip the bad rows). Phone numbers are parsed with `phonenumbers` (default region US) and stored as E.164,
-the form the database's check constraint accepts.
+skip the bad rows). A message is refused for exactly the reasons the database refuses it at insert
+(sms_common.bubbles: the exact `[BUBBLE]` marker, no empty bubble, the length limits), so a file the
+importer accepts is one the database accepts. Phone numbers are parsed with `phonenumbers` (default
+region US) and stored as E.164, the form the database's check constraint accepts.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import phonenumbers
 
-from scheduler.planner import BUBBLE_MARKER, split_bubbles
+from sms_common.bubbles import TRIMMED, bubble_problem
 from sms_common.errors import SmsSchedulerError
 
 REQUIRED_COLUMNS = ("customer_name", "phone_number", "message")
@@ -75,21 +77,6 @@ def normalise_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return formatted
 
 
-def check_message(content: str) -> str | None:
-    """The reason a message cannot be sent, or None: empty, or a [BUBBLE] marker leaving an empty bubble."""
-    if not content.strip():
-        return "empty message"
-    bubbles = split_bubbles(content)
-    # Stricter than the SQL split: a bubble of only Unicode spaces (e.g. no-break spaces) is empty too.
-    empty = [str(index) for index, bubble in enumerate(bubbles, start=1) if not bubble.strip()]
-    if empty:
-        which = ", ".join(empty)
-        return (
-            f"empty bubble {which} of {len(bubbles)} (nothing between {BUBBLE_MARKER} markers or at an end)"
-        )
-    return None
-
-
 def parse_rows(lines: Iterable[str], region: str = DEFAULT_REGION) -> ParsedFile:
     """Validate CSV text (header first); every bad row becomes a RowProblem naming its line."""
     reader = csv.reader(lines)
@@ -143,14 +130,15 @@ def parse_rows(lines: Iterable[str], region: str = DEFAULT_REGION) -> ParsedFile
             phone = normalise_phone(record[index["phone_number"]], region)
         except ValueError as exc:
             reasons.append(str(exc))
-        content = record[index["message"]]
-        message_problem = check_message(content)
+        raw = record[index["message"]]
+        message_problem = bubble_problem(raw)  # on the text as written: positions are the file's
         if message_problem:
             reasons.append(message_problem)
         if reasons:
             problems.append(RowProblem(line, "; ".join(reasons)))
             continue
-        key = (phone, content.strip())
+        # Trimming the whole text as each bubble is trimmed changes no bubble; it makes the repeat key fair.
+        key = (phone, raw.strip(TRIMMED))
         if key in first_seen:
             repeats.append((line, first_seen[key]))
             continue

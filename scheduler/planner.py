@@ -17,11 +17,11 @@ The rules (issue 4, the seed's made exact):
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sms_common.bubbles import split_bubbles
 from sms_common.errors import SmsSchedulerError
 from sms_common.window import SendWindow
 
@@ -34,10 +34,6 @@ SKIP_MIN = timedelta(minutes=10)
 SKIP_MAX = timedelta(minutes=15)
 OPENING_JITTER_MAX = timedelta(minutes=2)
 
-#: The marker that splits a message into separate texts; what the SQL promotion splits on.
-BUBBLE_MARKER = "[BUBBLE]"
-_BUBBLE_SPLIT = re.compile(re.escape(BUBBLE_MARKER))
-
 _FAR_PAST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -45,17 +41,8 @@ class PlanningError(SmsSchedulerError):
     """The plan cannot be made (e.g. a window too short for the opening jitter, a naive start time)."""
 
 
-#: What the SQL split_bubbles() trims from each part (btrim with E' \t\r\n\f\v'): the counts must agree.
-_SQL_TRIM = " \t\r\n\f\v"
-
-
-def split_bubbles(content: str) -> list[str]:
-    """The bubbles of a message as the SQL promotion makes them: split on [BUBBLE], each part trimmed."""
-    return [part.strip(_SQL_TRIM) for part in _BUBBLE_SPLIT.split(content)]
-
-
 def bubble_count(content: str) -> int:
-    """How many texts a message becomes (empty pieces are not sent, so they are not counted)."""
+    """How many texts a message becomes (sms_common.bubbles; an empty piece, never sent, is not counted)."""
     return sum(1 for part in split_bubbles(content) if part)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.harness import REPO_ROOT
+from tests.harness import REPO_ROOT, PinnedClock
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "scheduler"
 LINE_RE = re.compile(
@@ -43,16 +43,17 @@ def cli(
     )
 
 
-def test_import_approve_preview_schedule_status(db_url: str) -> None:
-    imported = cli(db_url, "import", str(FIXTURES / "campaign.csv"), "--campaign", "autumn", "--now", NOW)
+def test_import_approve_preview_schedule_status(db_url: str, clock: PinnedClock) -> None:
+    clock.set(NOW)  # the database's clock: every command, writing or not, takes its now from it
+    imported = cli(db_url, "import", str(FIXTURES / "campaign.csv"), "--campaign", "autumn")
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout == "Imported 5 messages into campaign 'autumn' as SUG; 0 already present\n"
 
-    approved = cli(db_url, "approve", "--campaign", "autumn", "--now", NOW, entry="script")
+    approved = cli(db_url, "approve", "--campaign", "autumn", entry="script")
     assert approved.returncode == 0, approved.stderr
     assert approved.stdout == "Approved 5 messages of campaign 'autumn'\n"
 
-    plan_args = ("--campaign", "autumn", "--start", "2025-11-05T19:40:00-08:00", "--seed", "42", "--now", NOW)
+    plan_args = ("--campaign", "autumn", "--start", "2025-11-05T19:40:00-08:00", "--seed", "42")
     preview = cli(db_url, "preview", *plan_args)
     assert preview.returncode == 0, preview.stderr
     lines = preview.stdout.splitlines()
@@ -90,7 +91,7 @@ def test_import_approve_preview_schedule_status(db_url: str) -> None:
     assert again.returncode == 0
     assert again.stdout == "No approved (APR) messages to plan.\n"
 
-    status = cli(db_url, "status", "--campaign", "autumn", "--now", NOW)
+    status = cli(db_url, "status", "--campaign", "autumn")
     assert status.returncode == 0, status.stderr
     assert status.stdout.splitlines()[0] == (
         "Send window OPEN now (Wed 11/05 02:00 PM PST); closes Wed 11/05 08:00 PM PST"
@@ -156,7 +157,8 @@ def test_logs_mask_phone_numbers_the_operator_output_does_not(db_url: str, tmp_p
     assert row == (5,)
 
 
-def test_a_long_schedule_shows_a_progress_bar_on_a_terminal(db_url: str) -> None:
+def test_a_long_schedule_shows_a_progress_bar_on_a_terminal(db_url: str, clock: PinnedClock) -> None:
+    clock.set(NOW)
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(
             "insert into public.campaign_messages (campaign_name, customer_name, phone_number, message_content, "
@@ -171,8 +173,6 @@ def test_a_long_schedule_shows_a_progress_bar_on_a_terminal(db_url: str) -> None
         "3",
         "--start",
         "2025-11-05T14:30-08:00",
-        "--now",
-        NOW,
         "-y",
         "-q",
     )

@@ -27,6 +27,13 @@ def test_bench_scheduler_quick_schedules_everything_and_prints_figures(db_url: s
         r"^scheduler bench: 2,000 approved messages, plan spans \d+ business days$", out, re.M
     ), out
     assert re.search(r"^  schedule end to end\s+\d+\.\d{3} s\s+[\d,]+ rows/s$", out, re.M), out
+    assert re.search(r"^    of which the guarded write\s+\d+\.\d{3} s\s+[\d,]+ rows/s$", out, re.M), out
+    assert re.search(
+        r"^  bare COPY, unguarded table\s+\d+\.\d{3} s\s+[\d,]+ rows/s   \(same rows, no triggers or checks\)$",
+        out,
+        re.M,
+    ), out
+    assert re.search(r"^  ratio \(seconds, guarded write / bare COPY\): \d+\.\d\dx$", out, re.M), out
     assert re.search(
         r"^  baseline: per-row round trips\s+\d+\.\d{3} s\s+[\d,]+ rows/s\s+\(200 messages\)$", out, re.M
     )
@@ -35,4 +42,6 @@ def test_bench_scheduler_quick_schedules_everything_and_prints_figures(db_url: s
         counts = conn.execute(
             "select campaign_name, count(*) from public.scheduled_messages where status = 'SCH' group by 1 order by 1"
         ).fetchall()
+        leftover = conn.execute("select to_regclass('public.bench_bare_scheduled_messages')").fetchone()
     assert counts == [("baseline", 200), ("bench", 2000)]
+    assert leftover == (None,), "the bench's unguarded table is dropped after the bare COPY"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from tests.harness import PinnedClock
 from tests.integration.scheduler.helpers import Conn, add_approved, run, statuses
 
 
 def schedule_three(db_url: str, conn: Conn) -> list[tuple[int, datetime]]:
-    """Three SCH messages planned from the database's real now (so they lie in the future)."""
+    """Three SCH messages planned from the database's now (the clock fixture's, inside the window)."""
     add_approved(conn, 3)
     result = run(db_url, "schedule", "--campaign", "autumn", "--seed", "4", "--yes")
     assert result.exit_code == 0, result.stderr
@@ -19,17 +20,28 @@ def schedule_three(db_url: str, conn: Conn) -> list[tuple[int, datetime]]:
     return [(int(r[0]), r[1]) for r in rows]
 
 
-def send_everything(conn: Conn, scheduled_id: int, at: datetime) -> None:
-    """Promote one message and let a worker send every bubble of it through the listener API."""
-    conn.execute("select public.promote_scheduled_message(%s, %s)", (scheduled_id, at))
+def promote_due(conn: Conn, clock: PinnedClock, when: datetime) -> None:
+    """The database clock at `when`, then the cron job's promotion: the messages due by then are queued."""
+    clock.set(when)
+    row = conn.execute(
+        "select processed_count, error_message from public.process_scheduled_messages_safe()"
+    ).fetchone()
+    assert row is not None
+    assert row[1] is None, row
+    assert row[0] >= 1, row
+
+
+def send_everything(conn: Conn, clock: PinnedClock, when: datetime) -> None:
+    """Promote what is due at `when` and let a worker send every bubble through the listener API."""
+    promote_due(conn, clock, when)
     while True:
-        claimed = conn.execute("select id from public.claim_next_bubble('test-worker', %s)", (at,)).fetchone()
+        claimed = conn.execute("select id from public.claim_next_bubble('test-worker')").fetchone()
         if claimed is None:
             break
-        conn.execute("select public.mark_bubble_sent(%s, 'test-worker', 'ref', %s)", (claimed[0], at))
+        conn.execute("select public.mark_bubble_sent(%s, 'test-worker', 'ref')", (claimed[0],))
 
 
-def test_reschedule_by_and_to(db_url: str, conn: Conn) -> None:
+def test_reschedule_by_and_to(db_url: str, conn: Conn, clock: PinnedClock) -> None:
     (first, when), _, _ = schedule_three(db_url, conn)
     moved = run(db_url, "reschedule", "--id", str(first), "--by", "1h")
     assert moved.exit_code == 0, moved.stderr
@@ -54,21 +66,26 @@ def test_reschedule_by_and_to(db_url: str, conn: Conn) -> None:
     ).fetchone() == (when,)
 
 
-def test_reschedule_errors_are_the_database_guards(db_url: str, conn: Conn) -> None:
-    (first, _), (second, when), _ = schedule_three(db_url, conn)
-    past = run(db_url, "reschedule", "--id", str(first), "--to", "2020-01-06T10:00:00-08:00")
+def test_reschedule_errors_are_the_database_guards(db_url: str, conn: Conn, clock: PinnedClock) -> None:
+    (first, when), (second, _), _ = schedule_three(db_url, conn)
+    past = run(db_url, "reschedule", "--id", str(second), "--to", "2020-01-06T10:00:00-08:00")
     assert past.exit_code == 1
     assert past.stderr.startswith(
-        f"error: scheduled message {first}: the database refused: scheduled_messages row {first}: "
+        f"error: scheduled message {second}: the database refused: scheduled_messages row {second}: "
         "cannot reschedule into the past"
     )
-    conn.execute("select public.promote_scheduled_message(%s, %s)", (second, when))
-    queued = run(db_url, "reschedule", "--id", str(second), "--by", "1h")
+    promote_due(conn, clock, when)
+    queued = run(db_url, "reschedule", "--id", str(first), "--by", "1h")
     assert queued.exit_code == 1
     assert queued.stderr.startswith(
-        f"error: scheduled message {second}: the database refused: scheduled_messages row {second}: "
+        f"error: scheduled message {first}: the database refused: scheduled_messages row {first}: "
         "cannot change scheduled_for while it is queued"
     )
+    # The database's clock, not the caller's, decides what "the past" is: one minute after its now is fine.
+    soon = run(
+        db_url, "reschedule", "--id", str(second), "--to", (clock.at + timedelta(minutes=1)).isoformat()
+    )
+    assert soon.exit_code == 0, soon.stderr
     missing = run(db_url, "reschedule", "--id", "999999", "--by", "1h")
     assert missing.exit_code == 1
     assert missing.stderr.strip() == "error: scheduled message 999999: no such scheduled message"
@@ -79,9 +96,11 @@ def test_reschedule_errors_are_the_database_guards(db_url: str, conn: Conn) -> N
     assert both.exit_code == 2
 
 
-def test_cancel_one_queued_message_cancels_its_bubbles_and_campaign_row(db_url: str, conn: Conn) -> None:
+def test_cancel_one_queued_message_cancels_its_bubbles_and_campaign_row(
+    db_url: str, conn: Conn, clock: PinnedClock
+) -> None:
     (first, when), _, _ = schedule_three(db_url, conn)
-    conn.execute("select public.promote_scheduled_message(%s, %s)", (first, when))
+    promote_due(conn, clock, when)
     result = run(db_url, "cancel", "--id", str(first))
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip() == f"Cancelled scheduled message {first}"
@@ -100,9 +119,11 @@ def test_cancel_one_queued_message_cancels_its_bubbles_and_campaign_row(db_url: 
     assert again.stdout.strip() == f"Scheduled message {first} was already cancelled"
 
 
-def test_cancelling_a_sent_message_is_refused_by_the_database(db_url: str, conn: Conn) -> None:
+def test_cancelling_a_sent_message_is_refused_by_the_database(
+    db_url: str, conn: Conn, clock: PinnedClock
+) -> None:
     (first, when), _, _ = schedule_three(db_url, conn)
-    send_everything(conn, first, when)
+    send_everything(conn, clock, when)
     assert conn.execute(
         "select status from public.scheduled_messages where id = %s", (first,)
     ).fetchone() == ("sent",)
@@ -117,9 +138,9 @@ def test_cancelling_a_sent_message_is_refused_by_the_database(db_url: str, conn:
     assert missing.stderr.strip() == "error: scheduled message 424242: no such scheduled message"
 
 
-def test_cancel_a_campaign_stops_everything_not_sent(db_url: str, conn: Conn) -> None:
-    (first, when), _, _ = schedule_three(db_url, conn)
-    send_everything(conn, first, when)
+def test_cancel_a_campaign_stops_everything_not_sent(db_url: str, conn: Conn, clock: PinnedClock) -> None:
+    (_, when), _, _ = schedule_three(db_url, conn)
+    send_everything(conn, clock, when)
     add_approved(conn, 2)  # APR, not scheduled
     conn.execute(
         "insert into public.campaign_messages (campaign_name, phone_number, message_content) "
@@ -137,7 +158,8 @@ def test_cancel_a_campaign_stops_everything_not_sent(db_url: str, conn: Conn) ->
     assert neither.exit_code == 2
 
 
-def test_status_shows_counts_next_sends_and_the_window(db_url: str, conn: Conn) -> None:
+def test_status_shows_counts_next_sends_and_the_window(db_url: str, conn: Conn, clock: PinnedClock) -> None:
+    clock.set("2025-11-05T14:00-08:00")
     add_approved(conn, 4, campaign="winter")
     result = run(
         db_url,
@@ -148,13 +170,11 @@ def test_status_shows_counts_next_sends_and_the_window(db_url: str, conn: Conn) 
         "2025-11-05T14:30-08:00",
         "--seed",
         "1",
-        "--now",
-        "2025-11-05T14:00-08:00",
         "-y",
     )
     assert result.exit_code == 0
     add_approved(conn, 2, campaign="winter")
-    status = run(db_url, "status", "--campaign", "winter", "--now", "2025-11-05T14:00-08:00")
+    status = run(db_url, "status", "--campaign", "winter")
     assert status.exit_code == 0, status.stderr
     out = status.stdout
     assert out.splitlines()[0] == (

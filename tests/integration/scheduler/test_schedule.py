@@ -14,6 +14,7 @@ from scheduler import db
 from scheduler.planner import Plan, plan_campaign
 from scheduler.render import plan_lines
 from sms_common.window import SendWindow
+from tests.harness import PinnedClock
 from tests.integration.scheduler.helpers import Conn, add_approved, message_lines, plan_section, run, statuses
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
@@ -21,9 +22,17 @@ NOW = "2025-11-05T14:00:00-08:00"
 START = "2025-11-05T14:30:00-08:00"
 
 
+@pytest.fixture(autouse=True)
+def database_clock(clock: PinnedClock) -> PinnedClock:
+    """The database's clock is frozen at NOW: `schedule` plans from it and the guards check against it
+    (no caller's --now: a write never depends on the caller's clock)."""
+    clock.set(NOW)
+    return clock
+
+
 def test_preview_writes_nothing_and_schedule_writes_exactly_the_preview(db_url: str, conn: Conn) -> None:
     add_approved(conn, 150, approved_at=datetime(2025, 11, 1, tzinfo=UTC))
-    args = ("--campaign", "autumn", "--start", START, "--seed", "2025", "--now", NOW)
+    args = ("--campaign", "autumn", "--start", START, "--seed", "2025")
     preview = run(db_url, "preview", *args)
     assert preview.exit_code == 0, preview.stderr
     assert statuses(conn, "campaign_messages", "autumn") == {"APR": 150}
@@ -60,9 +69,7 @@ def test_the_written_times_are_the_planners(db_url: str, conn: Conn) -> None:
     window = db.send_window(conn)
     start = datetime(2025, 11, 7, 19, 30, tzinfo=PACIFIC)  # Friday evening: crosses a weekend
     expected: Plan = plan_campaign(db.fetch_approved(conn, "autumn", None), window, start, 7)
-    result = run(
-        db_url, "schedule", "-c", "autumn", "--start", start.isoformat(), "--seed", "7", "--now", NOW, "-y"
-    )
+    result = run(db_url, "schedule", "-c", "autumn", "--start", start.isoformat(), "--seed", "7", "-y")
     assert result.exit_code == 0, result.stderr
     rows = conn.execute(
         "select campaign_message_id, scheduled_for from public.scheduled_messages order by scheduled_for"
@@ -74,7 +81,7 @@ def test_the_written_times_are_the_planners(db_url: str, conn: Conn) -> None:
 
 def test_schedule_twice_schedules_nothing_twice(db_url: str, conn: Conn) -> None:
     add_approved(conn, 20)
-    args = ("--campaign", "autumn", "--start", START, "--seed", "1", "--now", NOW, "--yes")
+    args = ("--campaign", "autumn", "--start", START, "--seed", "1", "--yes")
     assert run(db_url, "schedule", *args).exit_code == 0
     again = run(db_url, "schedule", *args)
     assert again.exit_code == 0
@@ -103,8 +110,6 @@ def test_limit_and_campaign_filter(db_url: str, conn: Conn) -> None:
         START,
         "--seed",
         "3",
-        "--now",
-        NOW,
         "-y",
     )
     assert result.exit_code == 0
@@ -112,7 +117,10 @@ def test_limit_and_campaign_filter(db_url: str, conn: Conn) -> None:
     assert statuses(conn, "campaign_messages", "autumn") == {"APR": 10}
 
 
-def test_a_start_long_ago_is_refused_a_moment_ago_is_kept(db_url: str, conn: Conn) -> None:
+def test_a_start_long_ago_is_refused_a_moment_ago_is_kept(
+    db_url: str, conn: Conn, clock: PinnedClock
+) -> None:
+    clock.set("2025-11-07T10:00:00-08:00")  # preview (it writes nothing) honours --now over the database's
     add_approved(conn, 3)
     result = run(db_url, "preview", "--start", "2025-11-05T12:59:00-08:00", "--now", NOW)
     assert result.exit_code == 1
@@ -139,7 +147,7 @@ def test_a_start_without_offset_is_the_windows_wall_clock(db_url: str, conn: Con
 
 def test_schedule_refuses_to_run_unattended_without_yes(db_url: str, conn: Conn) -> None:
     add_approved(conn, 2)
-    result = run(db_url, "schedule", "--start", START, "--now", NOW)
+    result = run(db_url, "schedule", "--start", START)
     assert result.exit_code == 1
     assert (
         result.stderr.strip() == "error: schedule writes to the database: pass --yes (no terminal to ask on)"
@@ -163,7 +171,7 @@ def test_a_failure_while_writing_leaves_everything_approved(db_url: str, conn: C
           for each row execute function test_refuse();
         """
     )
-    result = run(db_url, "schedule", "--start", START, "--seed", "5", "--now", NOW, "-y", "-q")
+    result = run(db_url, "schedule", "--start", START, "--seed", "5", "-y", "-q")
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         f"error: scheduling failed, nothing was written: scheduled_messages: refused row for campaign message {victim}"
@@ -236,7 +244,7 @@ def test_the_plan_follows_the_database_window(db_url: str, conn: Conn, zone: str
         (zone,),
     )
     add_approved(conn, 60)
-    result = run(db_url, "schedule", "--start", START, "--seed", "9", "--now", NOW, "-y", "-q")
+    result = run(db_url, "schedule", "--start", START, "--seed", "9", "-y", "-q")
     assert result.exit_code == 0, result.stderr
     window = SendWindow(
         time_zone=zone,
@@ -254,18 +262,21 @@ def test_the_plan_follows_the_database_window(db_url: str, conn: Conn, zone: str
     assert max(times) - min(times) > timedelta(days=2)
 
 
-def test_a_failed_message_approved_again_is_rescheduled_on_its_own_row(db_url: str, conn: Conn) -> None:
+def test_a_failed_message_approved_again_is_rescheduled_on_its_own_row(
+    db_url: str, conn: Conn, clock: PinnedClock
+) -> None:
     (campaign_id,) = add_approved(conn, 1)
     assert run(db_url, "schedule", "--seed", "1", "--yes").exit_code == 0
     row = conn.execute("select id, scheduled_for from public.scheduled_messages").fetchone()
     assert row is not None
     scheduled_id, first_time = row
-    conn.execute("select public.promote_scheduled_message(%s, %s)", (scheduled_id, first_time))
-    claimed = conn.execute("select id from public.claim_next_bubble('w', %s)", (first_time,)).fetchone()
+    clock.set(first_time)
+    assert conn.execute(
+        "select processed_count from public.process_scheduled_messages_safe()"
+    ).fetchone() == (1,)
+    claimed = conn.execute("select id from public.claim_next_bubble('w')").fetchone()
     assert claimed is not None
-    conn.execute(
-        "select public.mark_bubble_failed(%s, 'w', 'CMS ERROR 500', true, %s)", (claimed[0], first_time)
-    )
+    conn.execute("select public.mark_bubble_failed(%s, 'w', 'CMS ERROR 500', true)", (claimed[0],))
     assert conn.execute("select status from public.scheduled_messages").fetchone() == ("failed",)
     assert conn.execute("select status from public.campaign_messages").fetchone() == ("failed",)
 

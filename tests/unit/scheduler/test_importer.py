@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.importer import ImportFileError, check_message, normalise_phone, parse_csv_file, parse_csv_text
+from scheduler.importer import ImportFileError, normalise_phone, parse_csv_file, parse_csv_text
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scheduler"
 
@@ -32,7 +32,7 @@ def test_every_bad_row_is_reported_with_its_line_and_reason() -> None:
     assert [str(p) for p in parsed.problems] == [
         "line 3: malformed phone number '12345' (not a valid number for its region)",
         "line 4: empty message",
-        "line 5: empty bubble 2 of 3 (nothing between [BUBBLE] markers or at an end)",
+        "line 5: bubble 2 of 3 is empty",
         "line 6: missing column message (the row has 2 fields, the header 3)",
         "line 7: malformed phone number 'call me maybe' (The string supplied did not seem to be a phone number.)",
     ]
@@ -53,7 +53,7 @@ def test_several_problems_in_one_row_are_all_named() -> None:
     assert len(parsed.problems) == 1
     reason = parsed.problems[0].reason
     assert "malformed phone number '555'" in reason
-    assert "empty bubble 1 of 2" in reason
+    assert "bubble 1 of 2 is empty" in reason
 
 
 def test_columns_may_come_in_any_order_and_case_with_a_bom() -> None:
@@ -114,23 +114,28 @@ def test_normalise_phone_refuses(raw: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "problem"),
+    ("message", "reason"),
     [
-        ("Hello", None),
-        ("Hello[BUBBLE]World", None),
-        ("", "empty message"),
-        ("  \n ", "empty message"),
-        ("Hello[BUBBLE]", "empty bubble 2 of 2 (nothing between [BUBBLE] markers or at an end)"),
-        ("[BUBBLE]Hello", "empty bubble 1 of 2 (nothing between [BUBBLE] markers or at an end)"),
         (
-            "a[BUBBLE] [BUBBLE]b[BUBBLE]",
-            "empty bubble 2, 4 of 4 (nothing between [BUBBLE] markers or at an end)",
+            "Hello [bubble] World",
+            "near-miss marker '[bubble]' at character 7 (bubble 1 of 1): write exactly [BUBBLE]",
         ),
-        ("a[BUBBLE]\u00a0", "empty bubble 2 of 2 (nothing between [BUBBLE] markers or at an end)"),
+        ("a[BUBBLE]\u00a0", "bubble 2 of 2 is empty"),
+        ("[BUBBLE]".join("abcdefghijk"), "11 bubbles: at most 10"),
     ],
 )
-def test_check_message(content: str, problem: str | None) -> None:
-    assert check_message(content) == problem
+def test_a_message_is_refused_with_the_databases_reason(message: str, reason: str) -> None:
+    """The importer refuses what sms_common.bubbles refuses (the rule itself: tests/unit/common)."""
+    parsed = parse_csv_text(f'customer_name,phone_number,message\nA,2095550101,x\nB,2095550102,"{message}"\n')
+    assert [str(p) for p in parsed.problems] == [f"line 3: {reason}"]
+    assert [r.line for r in parsed.rows] == [2]
+
+
+def test_the_stored_text_is_trimmed_as_its_bubbles_are() -> None:
+    parsed = parse_csv_text(
+        'customer_name,phone_number,message\nA,2095550101,"\u200b Hi [BUBBLE] there\u00a0\n"\n'
+    )
+    assert parsed.rows[0].message_content == "Hi [BUBBLE] there\u00a0"
 
 
 def test_a_row_repeating_an_earlier_one_is_imported_once() -> None:
