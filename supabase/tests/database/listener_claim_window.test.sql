@@ -7,31 +7,44 @@ select plan(10);
 select pg_temp.queue_message('+12095550111', 3) as started \gset
 select pg_temp.queue_message('+12095550112', 2) as not_started \gset
 
-select is(pg_temp.claim('w1', '2025-11-05 08:59:59'), null, 'nothing is claimed before the window opens (08:59:59 Pacific)');
-select is(pg_temp.claim('w1', '2025-11-08 14:00'), null, 'nothing is claimed on a Saturday afternoon');
+select tests.pin_clock('2025-11-05 08:59:59-08');
+select is(pg_temp.claim('w1'), null, 'nothing is claimed before the window opens (08:59:59 Pacific)');
+select tests.pin_clock('2025-11-08 14:00-08');
+select is(pg_temp.claim('w1'), null, 'nothing is claimed on a Saturday afternoon');
 
-select is(pg_temp.claim('w1', '2025-11-05 19:59:50'), pg_temp.bubble(:started, 1), 'bubble 1 is claimed at 19:59:50, inside the window');
-select public.mark_bubble_sent(pg_temp.bubble(:started, 1), 'w1', 'ref', pg_temp.pt('2025-11-05 19:59:58'));
+select tests.pin_clock('2025-11-05 19:59:50-08');
+select is(pg_temp.claim('w1'), pg_temp.bubble(:started, 1), 'bubble 1 is claimed at 19:59:50, inside the window');
+select tests.pin_clock('2025-11-05 19:59:58-08');
+select public.mark_bubble_sent(pg_temp.bubble(:started, 1), 'w1', 'ref');
 
-select is(pg_temp.claim('w1', '2025-11-05 20:02'), pg_temp.bubble(:started, 2),
+select tests.pin_clock('2025-11-05 20:02-08');
+select is(pg_temp.claim('w1'), pg_temp.bubble(:started, 2),
   'after closing, bubble 2 of the started message is claimed within the grace (20:02)');
-select public.mark_bubble_sent(pg_temp.bubble(:started, 2), 'w1', 'ref', pg_temp.pt('2025-11-05 20:02:05'));
-select is(pg_temp.claim('w2', '2025-11-05 20:03'), pg_temp.bubble(:started, 3),
+select tests.pin_clock('2025-11-05 20:02:05-08');
+select public.mark_bubble_sent(pg_temp.bubble(:started, 2), 'w1', 'ref');
+select tests.pin_clock('2025-11-05 20:03-08');
+select is(pg_temp.claim('w2'), pg_temp.bubble(:started, 3),
   'and bubble 3 too while the grace lasts (20:03)');
 select public.release_bubble(pg_temp.bubble(:started, 3), 'w2');
-select is(pg_temp.claim('w2', '2025-11-05 20:05'), null,
+select tests.pin_clock('2025-11-05 20:05-08');
+select is(pg_temp.claim('w2'), null,
   'at 20:05 (closing + 5 minute grace) even the started message waits');
-select is(pg_temp.claim('w2', '2025-11-06 08:59'), null, 'still nothing at 08:59 the next morning');
-select is(pg_temp.claim('w2', '2025-11-06 09:00'), pg_temp.bubble(:started, 3),
+select tests.pin_clock('2025-11-06 08:59-08');
+select is(pg_temp.claim('w2'), null, 'still nothing at 08:59 the next morning');
+select tests.pin_clock('2025-11-06 09:00-08');
+select is(pg_temp.claim('w2'), pg_temp.bubble(:started, 3),
   'at 09:00 the started message is finished first (oldest)');
 
 select public.release_bubble(pg_temp.bubble(:started, 3), 'w2');
 update public.send_window set bubble_grace = '0 seconds';
-select is(pg_temp.claim('w2', '2025-11-06 20:00:30'), null, 'with bubble_grace 0 nothing is claimed after closing');
+select tests.pin_clock('2025-11-06 20:00:30-08');
+select is(pg_temp.claim('w2'), null, 'with bubble_grace 0 nothing is claimed after closing');
 
 update public.send_window set bubble_grace = '5 minutes';
-update public.messages set status = 'cancelled' where id = pg_temp.bubble(:started, 3);
-select is(pg_temp.claim('w2', '2025-11-06 20:01'), null,
+-- Take the started message out of the way (a person cancels it): only the message not started is queued.
+update public.scheduled_messages set status = 'cancelled' where id = :started;
+select tests.pin_clock('2025-11-06 20:01-08');
+select is(pg_temp.claim('w2'), null,
   'a message not yet started is never begun in the grace period');
 
 select * from finish();

@@ -1,8 +1,9 @@
 -- Only service_role may execute the listener's functions or touch listener_status; anon and
--- authenticated (the roles behind the public API keys) get "permission denied".
+-- authenticated (the roles behind the public API keys) get "permission denied". The helpers behind
+-- them live in schema internal, which no API role may use.
 begin;
 \ir _listener_fixture.psql
-select plan(20);
+select plan(21);
 
 select pg_temp.queue_message('+12095550201', 1);
 
@@ -27,10 +28,10 @@ select throws_ok($$insert into public.listener_status (worker_id) values ('intru
 reset role;
 
 set local role service_role;
-select is((select status from public.claim_next_bubble('svc', pg_temp.pt('2025-11-05 14:30'))), 'sending', 'service_role can claim');
-select is((select status from public.mark_bubble_sent(1, 'svc', 'r', pg_temp.pt('2025-11-05 14:30:02'))), 'sent', 'service_role can mark sent');
-select is(public.recover_stale_claims('svc', pg_temp.pt('2025-11-05 14:31')), 0, 'service_role can recover claims');
-select is(public.next_bubble_due_at(pg_temp.pt('2025-11-05 14:31')), null, 'service_role can ask for the next due time');
+select is((select status from public.claim_next_bubble('svc')), 'sending', 'service_role can claim');
+select is((select status from public.mark_bubble_sent(1, 'svc', 'r')), 'sent', 'service_role can mark sent');
+select is(public.recover_stale_claims('svc'), 0, 'service_role can recover claims');
+select is(public.next_bubble_due_at(), null, 'service_role can ask for the next due time');
 select is((select worker_id from public.record_listener_heartbeat('svc', '{}', null)), 'svc', 'service_role can write a heartbeat');
 reset role;
 
@@ -39,15 +40,25 @@ select ok(
     select 1 from pg_proc p
      where p.pronamespace = 'public'::regnamespace
        and p.proname in ('claim_next_bubble', 'mark_bubble_sent', 'mark_bubble_failed', 'mark_bubble_unknown',
-                         'release_bubble', 'recover_stale_claims', 'next_bubble_due_at', 'record_listener_heartbeat',
-                         'listener_send_window', 'listener_locked_claim', 'messages_guard_transition',
-                         'messages_follow_status', 'messages_notify_queued')
+                         'release_bubble', 'recover_stale_claims', 'next_bubble_due_at', 'record_listener_heartbeat')
        and (has_function_privilege('anon', p.oid, 'execute')
             or has_function_privilege('authenticated', p.oid, 'execute')
-            or p.prosecdef
+            or not p.prosecdef
+            or p.proowner <> 'postgres'::regrole
             or not coalesce(p.proconfig @> array['search_path=""'], false))
   ),
-  'no listener function is executable by anon/authenticated, none is security definer, all pin search_path');
+  'every listener function is executable by service_role only, security definer owned by postgres, search_path pinned');
+select ok(
+  not exists (
+    select 1 from pg_proc p
+     where p.pronamespace = 'internal'::regnamespace
+       and p.proname in ('locked_claim', 'requeue', 'to_unknown', 'settings', 'messages_guard',
+                         'messages_follow', 'messages_notify_queued')
+       and (has_function_privilege('anon', p.oid, 'execute')
+            or has_function_privilege('authenticated', p.oid, 'execute')
+            or has_function_privilege('service_role', p.oid, 'execute'))
+  ) and not has_schema_privilege('service_role', 'internal', 'usage'),
+  'the listener''s internal helpers are executable by no API role, service_role included');
 
 select * from finish();
 rollback;
