@@ -261,8 +261,8 @@ def _write_plan(conn: Connection) -> int:
 
     A campaign message whose earlier attempt failed (its scheduled row `failed`, the campaign row reset
     to APR) gets that row back as SCH at the new time, the database's retry path; every other one gets
-    a new scheduled_messages row. The campaign rows move APR -> SCH in one UPDATE first, so the per-row
-    follow-up trigger on scheduled_messages finds nothing left to do.
+    a new scheduled_messages row. The campaign rows follow to SCH by the database's own follow-up (one
+    statement-level trigger per insert; the scheduler never moves a campaign row to SCH itself).
 
     Why whole-plan statements and not chunks: the per-row triggers cost the same either way, but each
     chunk re-joined the growing tables with stale statistics (a sequential scan of campaign_messages
@@ -280,15 +280,6 @@ def _write_plan(conn: Connection) -> int:
          where s.campaign_message_id = p.campaign_message_id and s.status = 'failed' and c.status = 'APR'
         """
     ).rowcount
-    conn.execute(
-        """
-        update public.campaign_messages c
-           set status = 'SCH'
-          from _plan p
-         where c.id = p.campaign_message_id and c.status = 'APR'
-           and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
-        """
-    )
     inserted = conn.execute(
         """
         insert into public.scheduled_messages
@@ -298,7 +289,7 @@ def _write_plan(conn: Connection) -> int:
                c.campaign_name
           from _plan p
           join public.campaign_messages c on c.id = p.campaign_message_id
-         where c.status = 'SCH'
+         where c.status = 'APR'
            and not exists (select 1 from public.scheduled_messages s where s.campaign_message_id = c.id)
          order by p.scheduled_for, c.id
         """

@@ -155,22 +155,12 @@ end
 $$;
 
 -- Shared value checks ---------------------------------------------------------------------------------
--- What a bubble is trimmed of: Python's str.isspace() characters plus the invisible ones a text editor
--- or an AI may leave behind (zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen).
--- sms_common/bubbles.py uses the same set (a test compares the two).
-create function internal.blank_characters()
-returns text
-language sql
-immutable
-parallel safe
-set search_path = ''
-as $$
-  select E' \t\n\u000b\f\r\u001c\u001d\u001e\u001f\u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005'
-         || E'\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad'
-$$;
-
--- The bubbles of a text: split on the exact marker [BUBBLE], each part trimmed, in order, numbered from 1.
--- Empty parts are kept (and refused by bubble_problem), so the numbering is the one a person sees.
+-- The bubbles of a text: split on the exact marker [BUBBLE], each part trimmed at both ends of space,
+-- tab, CR, LF, form feed, vertical tab (U+000B: E'\v' would be the letter v) and the invisible
+-- characters an editor or an AI leaves behind (zero-width space, non-joiner, joiner, word joiner, BOM,
+-- soft hyphen). Empty parts are kept (and refused by bubble_problem), so the numbering is the one a
+-- person sees. sms_common/bubbles.py is the twin of both functions (tests/integration/scheduler/
+-- test_bubbles_match_sql.py compares them on a fixed and a generated corpus).
 create function internal.split_bubbles(message_content text)
 returns table (bubble_index integer, content text)
 language sql
@@ -178,12 +168,14 @@ immutable
 parallel safe
 set search_path = ''
 as $$
-  select p.n::integer, pg_catalog.btrim(p.part, internal.blank_characters())
+  select p.n::integer, pg_catalog.btrim(p.part, E' \t\r\n\f\u000B\u200B\u200C\u200D\u2060\uFEFF\u00AD')
     from pg_catalog.regexp_split_to_table(coalesce($1, ''), '\[BUBBLE\]') with ordinality as p(part, n)
 $$;
 
--- Why a text cannot be sent, or null. Limits: 16,000 characters, 10 bubbles, 1,600 characters a bubble
--- (ten GSM-7 parts of 153 characters, rounded up), every bubble visible, the marker exact.
+-- Why a text cannot be sent, or null; the first problem found: longer than 16,000 characters; a
+-- near-miss marker (another case, spaces or any Unicode white space inside the brackets, full-width or
+-- doubled brackets); more than 10 bubbles; a bubble that is empty (only Unicode white space or
+-- invisible characters) or longer than 1,600 characters (ten GSM-7 parts of 153, rounded up).
 create function internal.bubble_problem(message_content text)
 returns text
 language plpgsql
@@ -192,49 +184,60 @@ parallel safe
 set search_path = ''
 as $$
 declare
-  v_near text;
-  v_count integer;
-  v_part record;
+  -- Unicode White_Space (25) plus the invisible characters: ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft hyphen.
+  v_blank constant text :=
+    E'[\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000\u200B\u200C\u200D\u2060\uFEFF\u00AD]';
+  v_near constant text :=
+    E'[[\uFF3B]+' || v_blank || '*[Bb][Uu][Bb][Bb][Ll][Ee]' || v_blank || E'*[]\uFF3D]+';
+  v_text constant text := coalesce(message_content, '');
+  v_parts text[];
+  v_total integer;
+  v_i integer := 1;
+  v_pos integer;
+  v_match text;
+  v_prefix text;
+  v_part text;
 begin
-  if $1 is null then
+  if message_content is null then
     return 'the text is missing';
   end if;
-  if pg_catalog.length($1) > 16000 then
-    return format('the text is %s characters: at most 16,000', pg_catalog.length($1));
+  if char_length(v_text) > 16000 then
+    return format('the text is %s characters long: at most 16,000', to_char(char_length(v_text), 'FM999,999,999'));
   end if;
-  -- Fast path: no bracket of any kind, so one bubble, and only its length and visibility matter.
-  if pg_catalog.strpos($1, '[') = 0 and pg_catalog.strpos($1, ']') = 0
-     and pg_catalog.strpos($1, E'\uff3b') = 0 and pg_catalog.strpos($1, E'\uff3d') = 0 then
-    if pg_catalog.btrim($1, internal.blank_characters()) = '' then
-      return 'bubble 1 of 1 is empty';
+  -- Fast path (most texts): no bracket of any kind, so no marker and no near-miss: one bubble.
+  if strpos(v_text, '[') = 0 and strpos(v_text, ']') = 0 and strpos(v_text, E'\uFF3B') = 0
+     and strpos(v_text, E'\uFF3D') = 0 then
+    v_parts := array[(select s.content from internal.split_bubbles(v_text) s)];
+    v_total := 1;
+  else
+  select array_agg(s.content order by s.bubble_index) into v_parts from internal.split_bubbles(v_text) s;
+  v_total := cardinality(v_parts);
+  loop
+    v_pos := regexp_instr(v_text, v_near, 1, v_i);
+    exit when v_pos = 0;
+    v_match := regexp_substr(v_text, v_near, 1, v_i);
+    if v_match <> '[BUBBLE]' then
+      v_prefix := left(v_text, v_pos - 1);
+      return format('near-miss marker %L at character %s (bubble %s of %s): write exactly [BUBBLE]',
+        v_match, v_pos, (char_length(v_prefix) - char_length(replace(v_prefix, '[BUBBLE]', ''))) / 8 + 1, v_total);
     end if;
-    if pg_catalog.length(pg_catalog.btrim($1, internal.blank_characters())) > 1600 then
-      return format('bubble 1 of 1 is %s characters: at most 1,600',
-                    pg_catalog.length(pg_catalog.btrim($1, internal.blank_characters())));
+    v_i := v_i + 1;
+  end loop;
+  end if;
+  if v_total > 10 then
+    return format('%s bubbles: at most 10', v_total);
+  end if;
+  for v_i in 1 .. v_total loop
+    v_part := v_parts[v_i];
+    if v_part ~ ('^' || v_blank || '*$') then
+      if v_total = 1 then
+        return 'empty message';
+      end if;
+      return format('bubble %s of %s is empty', v_i, v_total);
     end if;
-    return null;
-  end if;
-  if pg_catalog.strpos($1, '[[BUBBLE]') > 0 or pg_catalog.strpos($1, '[BUBBLE]]') > 0 then
-    return 'near-miss marker ''[[BUBBLE]]'': write exactly [BUBBLE]';
-  end if;
-  select m[1] into v_near
-    from pg_catalog.regexp_matches($1, E'([[\uff3b][ \t\u00a0\u3000]*[Bb][Uu][Bb][Bb][Ll][Ee][ \t\u00a0\u3000]*[]\uff3d])', 'g') as r(m)
-   where m[1] <> '[BUBBLE]'
-   limit 1;
-  if v_near is not null then
-    return format('near-miss marker ''%s'': write exactly [BUBBLE]', v_near);
-  end if;
-  select count(*)::integer into v_count from internal.split_bubbles($1);
-  if v_count > 10 then
-    return format('%s bubbles: at most 10', v_count);
-  end if;
-  for v_part in select b.bubble_index, b.content from internal.split_bubbles($1) b order by b.bubble_index loop
-    if v_part.content = '' then
-      return format('bubble %s of %s is empty', v_part.bubble_index, v_count);
-    end if;
-    if pg_catalog.length(v_part.content) > 1600 then
-      return format('bubble %s of %s is %s characters: at most 1,600', v_part.bubble_index, v_count,
-                    pg_catalog.length(v_part.content));
+    if char_length(v_part) > 1600 then
+      return format('bubble %s of %s is %s characters long: at most 1,600', v_i, v_total,
+        to_char(char_length(v_part), 'FM999,999,999'));
     end if;
   end loop;
   return null;
