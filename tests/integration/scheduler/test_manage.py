@@ -131,7 +131,7 @@ def test_cancelling_a_sent_message_is_refused_by_the_database(
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f"error: scheduled message {first}: the database refused: scheduled_messages row {first}: "
-        "cannot cancel, it was already sent"
+        "cannot move from sent to cancelled"
     )
     missing = run(db_url, "cancel", "--id", "424242")
     assert missing.exit_code == 1
