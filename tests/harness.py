@@ -143,4 +143,4 @@ def pg_prove(db_url: str, *files: Path, verbose: bool = True) -> subprocess.Comp
 
 
 def pgtap_files() -> list[Path]:
-    return sorted(PGTAP_DIR.glob("*.test.sql"))
+    return sorted(PGTAP_DIR.rglob("*.test.sql"))
