@@ -30,5 +30,7 @@ def test_pgtap_file(pg_cluster: LocalCluster, cron_db_url: str, path: Path) -> N
         result = pg_prove(cron_db_url, path)
     finally:  # a file that pinned the clock (tests.pin_clock) leaves it pinned: the spec is a file
         faketime.write_spec(pg_cluster.clock_file, faketime.REAL_TIME)
-    assert result.returncode == 0, f"pg_prove {path.relative_to(PGTAP_DIR)} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"pg_prove {path.relative_to(PGTAP_DIR)} failed:\n{result.stdout}\n{result.stderr}"
+    )
     assert "All tests successful" in result.stdout, result.stdout
