@@ -18,7 +18,7 @@ export type SqlClient = postgres.Sql;
 export type LogFn = (level: "info" | "warn" | "error", event: string, fields: Record<string, unknown>) => void;
 
 export interface HandlerOptions {
-  /** Database client (SUPABASE_DB_URL in a deployed function). */
+  /** Database client, connected as sms_edge_promoter (PROCESS_DUE_DB_URL in a deployed function). */
   sql: SqlClient;
   /** The project's service role key; every request must present exactly this key. */
   serviceRoleKey: string;
@@ -89,9 +89,9 @@ export function presentedKey(request: Request): string | null {
   return apikey !== null && apikey.trim() !== "" ? apikey.trim() : null;
 }
 
-function tally(rows: readonly { status: string; count: number }[], known: readonly string[]): Record<string, number> {
+function tally(found: Record<string, number>, known: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(known.map((status) => [status, 0]));
-  for (const row of rows) counts[row.status] = Number(row.count);
+  for (const [status, count] of Object.entries(found)) counts[status] = Number(count);
   return counts;
 }
 
@@ -111,83 +111,100 @@ export async function promoteDue(sql: SqlClient): Promise<PromotionResult> {
   };
 }
 
-/** Reads the status document in one read-only snapshot, so the counts and ages agree with each other. */
-export function readStatus(sql: SqlClient): Promise<StatusDocument> {
-  return sql.begin("isolation level repeatable read read only", async (tx) => {
-    const [head] = await tx<
-      {
-        now: Date;
-        time_zone: string;
-        open: boolean;
-        local_time: string;
-        next_opening: Date | null;
-        next_opening_local: string | null;
-      }[]
-    >`
-      select now() as now,
-             w.time_zone,
-             public.is_business_hours(now()) as open,
-             to_char(now() at time zone w.time_zone, 'YYYY-MM-DD HH24:MI:SS Dy') as local_time,
-             n.next_opening,
-             to_char(n.next_opening at time zone w.time_zone, 'YYYY-MM-DD HH24:MI:SS Dy') as next_opening_local
-      from public.send_window w
-      cross join lateral (select public.next_window_opening(now()) as next_opening) n
-      limit 1`;
-    if (head === undefined) throw new Error("send_window has no settings row");
-    const scheduled = await tx<{ status: string; count: number }[]>`
-      select status, count(*)::int as count from public.scheduled_messages group by status`;
-    const bubbles = await tx<{ status: string; count: number }[]>`
-      select status, count(*)::int as count from public.messages group by status`;
-    const oldest = await tx<{ id: string; created_at: Date; age_seconds: number }[]>`
-      select id, created_at, extract(epoch from now() - created_at)::float8 as age_seconds
-      from public.messages
-      where status = 'queued'
-      order by created_at, id
-      limit 1`;
-    const listeners = await tx<
-      {
-        worker_id: string;
-        last_seen_at: Date | null;
-        seconds_since_heartbeat: number | null;
-        started_at: Date | null;
-        last_sent_at: Date | null;
-        queue_depth: number | null;
-        modem_health: unknown;
-      }[]
-    >`
-      select worker_id, last_seen_at,
-             extract(epoch from now() - last_seen_at)::float8 as seconds_since_heartbeat,
-             started_at, last_sent_at, queue_depth, modem_health
-      from public.listener_status
-      order by worker_id`;
-    const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
-    return {
-      now: head.now.toISOString(),
-      window: {
-        time_zone: head.time_zone,
-        open: head.open,
-        local_time: head.local_time,
-        next_opening: iso(head.next_opening),
-        next_opening_local: head.next_opening_local,
-      },
-      scheduled_messages: tally(scheduled, SCHEDULED_STATUSES),
-      messages: tally(bubbles, MESSAGE_STATUSES),
-      oldest_queued_bubble: oldest.length === 0 ? null : {
-        id: Number(oldest[0].id),
-        queued_at: oldest[0].created_at.toISOString(),
-        age_seconds: Math.max(0, Number(oldest[0].age_seconds)),
-      },
-      listeners: listeners.map((row) => ({
-        worker_id: row.worker_id,
-        last_seen_at: iso(row.last_seen_at),
-        seconds_since_heartbeat: row.seconds_since_heartbeat === null ? null : Number(row.seconds_since_heartbeat),
-        started_at: iso(row.started_at),
-        last_sent_at: iso(row.last_sent_at),
-        queue_depth: row.queue_depth === null ? null : Number(row.queue_depth),
-        modem_health: row.modem_health,
-      })),
-    };
-  });
+/** The JSON `process_due_status()` returns (timestamps as ISO strings with an offset). */
+interface StatusRow {
+  now: string;
+  time_zone: string;
+  open: boolean;
+  local_time: string;
+  next_opening: string | null;
+  next_opening_local: string | null;
+  scheduled_messages: Record<string, number>;
+  messages: Record<string, number>;
+  oldest_queued_bubble: { id: number; queued_at: string; age_seconds: number } | null;
+  listeners: {
+    worker_id: string;
+    last_seen_at: string | null;
+    seconds_since_heartbeat: number | null;
+    started_at: string | null;
+    last_sent_at: string | null;
+    queue_depth: number | null;
+    modem_health: unknown;
+  }[];
+}
+
+/**
+ * Reads the status document through `process_due_status()`: one statement, so one snapshot (the counts
+ * and ages agree with each other), and the only read the function's role may make (it cannot read the
+ * tables, so it never sees a phone number or a text).
+ */
+export async function readStatus(sql: SqlClient): Promise<StatusDocument> {
+  const [row] = await sql<{ status: StatusRow | null }[]>`select public.process_due_status() as status`;
+  const head = row?.status ?? null;
+  if (head === null) throw new Error("send_window has no settings row");
+  const iso = (value: string | null): string | null => (value === null ? null : new Date(value).toISOString());
+  return {
+    now: new Date(head.now).toISOString(),
+    window: {
+      time_zone: head.time_zone,
+      open: head.open,
+      local_time: head.local_time,
+      next_opening: iso(head.next_opening),
+      next_opening_local: head.next_opening_local,
+    },
+    scheduled_messages: tally(head.scheduled_messages, SCHEDULED_STATUSES),
+    messages: tally(head.messages, MESSAGE_STATUSES),
+    oldest_queued_bubble: head.oldest_queued_bubble === null ? null : {
+      id: Number(head.oldest_queued_bubble.id),
+      queued_at: new Date(head.oldest_queued_bubble.queued_at).toISOString(),
+      age_seconds: Math.max(0, Number(head.oldest_queued_bubble.age_seconds)),
+    },
+    listeners: head.listeners.map((listener) => ({
+      worker_id: listener.worker_id,
+      last_seen_at: iso(listener.last_seen_at),
+      seconds_since_heartbeat: listener.seconds_since_heartbeat === null
+        ? null
+        : Number(listener.seconds_since_heartbeat),
+      started_at: iso(listener.started_at),
+      last_sent_at: iso(listener.last_sent_at),
+      queue_depth: listener.queue_depth === null ? null : Number(listener.queue_depth),
+      modem_health: listener.modem_health,
+    })),
+  };
+}
+
+/** Why the connection's role has more privilege than the function needs, or null when it has not. */
+export interface PrivilegeFinding {
+  role: string;
+  reason: string;
+}
+
+/**
+ * The function must not run as the database owner (or any role that can read or change the tables):
+ * a bug or a leaked secret would then reach every customer's phone number. It needs only EXECUTE on
+ * process_scheduled_messages_safe() and process_due_status() (role sms_edge_promoter). Checked in the
+ * catalogue, so a connection string pointing at the wrong role is refused before it is used.
+ */
+export async function findExcessPrivilege(sql: SqlClient): Promise<PrivilegeFinding | null> {
+  const [row] = await sql<{ role: string; superuser: boolean; bypassrls: boolean; reachable: string | null }[]>`
+    select current_user::text as role, r.rolsuper as superuser, r.rolbypassrls as bypassrls,
+           (select 'public.' || pg_catalog.quote_ident(c.relname)
+              from pg_catalog.pg_class c
+             where c.relnamespace = 'public'::regnamespace
+               and c.relkind in ('r', 'p', 'v', 'm', 'f')
+               and (pg_catalog.has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE')
+                    or pg_catalog.has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE'))
+             order by c.relname
+             limit 1) as reachable
+      from pg_catalog.pg_roles r
+     where r.rolname = current_user`;
+  if (row === undefined) return { role: "(unknown)", reason: "the connection's role is not in pg_roles" };
+  if (row.superuser) return { role: row.role, reason: "it is a superuser" };
+  if (row.bypassrls) return { role: row.role, reason: "it bypasses row level security" };
+  if (row.reachable !== null) {
+    return { role: row.role, reason: `it can read or change ${row.reachable} directly` };
+  }
+  return null;
 }
 
 /** A short, stack-free description of a database failure for the log (the client sees less). */
@@ -203,6 +220,8 @@ function describe(error: unknown): Record<string, unknown> {
 export function createProcessDueHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   const log = options.log ?? defaultLog;
   const verifier = makeKeyVerifier(options.serviceRoleKey);
+  // Checked once per handler (an edge worker lives minutes); a failed check is retried next request.
+  let privilegeChecked = false;
 
   return async (request: Request): Promise<Response> => {
     const key = presentedKey(request);
@@ -218,6 +237,20 @@ export function createProcessDueHandler(options: HandlerOptions): (request: Requ
       });
     }
     try {
+      if (!privilegeChecked) {
+        const excess = await findExcessPrivilege(options.sql);
+        if (excess !== null) {
+          log("error", "process_due.overprivileged_role", {
+            role: excess.role,
+            reason: excess.reason,
+            fix: "connect as sms_edge_promoter: set the function secret PROCESS_DUE_DB_URL (docs/edge-function.md)",
+          });
+          return json({
+            error: "the function's database role has more privilege than it needs; see the function's logs",
+          }, 500);
+        }
+        privilegeChecked = true;
+      }
       if (request.method === "POST") {
         const result = await promoteDue(options.sql);
         if (result.error_message !== null) {

@@ -1,15 +1,27 @@
 /**
  * The handler against a real, migrated database (SUPABASE_DB_URL; tests/integration/test_edge_function.py
  * passes a fresh clone). Each test makes its own rows, so the order of the tests does not matter.
+ *
+ * Two connections per test, as in production: `admin` (the owner, what SUPABASE_DB_URL is) sets rows up
+ * and checks them; `edge` is what the handler gets. `edge` logs in as a fresh role whose only privileges
+ * come from membership in sms_edge_promoter, the role a deployed function connects as
+ * (PROCESS_DUE_DB_URL), so every test also proves the function needs nothing more.
  */
 import postgres from "npm:postgres@3.4.9";
 import { strict as assert } from "node:assert";
 
-import { createProcessDueHandler, type LogFn, type SqlClient, type StatusDocument } from "../_shared/process_due.ts";
+import {
+  createProcessDueHandler,
+  findExcessPrivilege,
+  type LogFn,
+  type SqlClient,
+  type StatusDocument,
+} from "../_shared/process_due.ts";
 
 const DB_URL = Deno.env.get("SUPABASE_DB_URL");
 const KEY = `test-service-role-${crypto.randomUUID()}`;
 const URL_ = "http://localhost/functions/v1/process-due";
+const EDGE_ROLE = "sms_edge_promoter";
 
 function databaseUrl(): string {
   if (DB_URL === undefined || DB_URL === "") {
@@ -35,6 +47,35 @@ async function withSql<T>(fn: (sql: SqlClient) => Promise<T>, options: postgres.
   } finally {
     await sql.end({ timeout: 5 });
   }
+}
+
+interface Clients {
+  /** The database owner: sets rows up and checks them. */
+  admin: SqlClient;
+  /** Logged in as a member of sms_edge_promoter, with nothing else: what the handler gets. */
+  edge: SqlClient;
+}
+
+/**
+ * Runs `fn` with an owner connection and an edge connection. The edge login role is created for this
+ * test (the harness trusts local connections, so it needs no password) and dropped afterwards; roles are
+ * cluster-wide, hence the random name.
+ */
+async function withClients<T>(fn: (clients: Clients) => Promise<T>): Promise<T> {
+  return await withSql(async (admin) => {
+    const login = `edge_test_${crypto.randomUUID().replaceAll("-", "")}`;
+    await admin.unsafe(`create role ${login} login inherit in role ${EDGE_ROLE}`);
+    const url = new URL(databaseUrl());
+    url.username = login;
+    url.password = "";
+    const edge = postgres(url.toString(), { max: 2, onnotice: () => {} });
+    try {
+      return await fn({ admin, edge });
+    } finally {
+      await edge.end({ timeout: 5 });
+      await admin.unsafe(`drop role ${login}`);
+    }
+  });
 }
 
 /** Open the send window at every moment, so the test does not depend on the wall clock's weekday. */
@@ -67,12 +108,12 @@ function includes(actual: string, expected: string, message?: string): void {
 }
 
 Deno.test("POST promotes a due scheduled message into queued bubbles", async () => {
-  await withSql(async (sql) => {
+  await withClients(async ({ admin: sql, edge }) => {
     await openWindowAlways(sql);
     const campaign = `edge-post-${crypto.randomUUID()}`;
     const id = await insertDue(sql, campaign);
     const captured = captureLog();
-    const handler = createProcessDueHandler({ sql, serviceRoleKey: KEY, log: captured.log });
+    const handler = createProcessDueHandler({ sql: edge, serviceRoleKey: KEY, log: captured.log });
 
     const response = await handler(request("POST", bearer(KEY)));
 
@@ -94,10 +135,10 @@ Deno.test("POST promotes a due scheduled message into queued bubbles", async () 
 });
 
 Deno.test("GET reports the window, counts, the oldest queued bubble and the listeners", async () => {
-  await withSql(async (sql) => {
+  await withClients(async ({ admin: sql, edge }) => {
     await openWindowAlways(sql);
     const id = await insertDue(sql, `edge-get-${crypto.randomUUID()}`);
-    const handler = createProcessDueHandler({ sql, serviceRoleKey: KEY, log: captureLog().log });
+    const handler = createProcessDueHandler({ sql: edge, serviceRoleKey: KEY, log: captureLog().log });
     assert.deepStrictEqual((await handler(request("POST", bearer(KEY)))).status, 200);
     await sql`select public.record_listener_heartbeat('edge-test-worker',
                 '{"registered": true, "signal": 21, "operator": "Test Mobile"}'::jsonb, null, null)`;
@@ -133,10 +174,10 @@ Deno.test("GET reports the window, counts, the oldest queued bubble and the list
 });
 
 Deno.test("a missing or wrong key is refused with 401 and touches nothing", async () => {
-  await withSql(async (sql) => {
+  await withClients(async ({ admin: sql, edge }) => {
     await openWindowAlways(sql);
     const id = await insertDue(sql, `edge-auth-${crypto.randomUUID()}`);
-    const handler = createProcessDueHandler({ sql, serviceRoleKey: KEY, log: captureLog().log });
+    const handler = createProcessDueHandler({ sql: edge, serviceRoleKey: KEY, log: captureLog().log });
     const sameLength = KEY.slice(0, -1) + (KEY.endsWith("x") ? "y" : "x");
     const refused: Record<string, string>[] = [
       {},
@@ -232,7 +273,7 @@ Deno.test("a role without the grant gets a JSON 500 (permission denied is logged
 });
 
 Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carrying its error_message", async () => {
-  await withSql(async (sql) => {
+  await withClients(async ({ admin: sql, edge }) => {
     await openWindowAlways(sql);
     const campaign = `edge-fail-${crypto.randomUUID()}`;
     // A failure outside the per-row handling of process_scheduled_messages() (here: its pacing
@@ -247,7 +288,7 @@ Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carryi
     try {
       const id = await insertDue(sql, campaign);
       const captured = captureLog();
-      const handler = createProcessDueHandler({ sql, serviceRoleKey: KEY, log: captured.log });
+      const handler = createProcessDueHandler({ sql: edge, serviceRoleKey: KEY, log: captured.log });
       const response = await handler(request("POST", bearer(KEY)));
       assert.deepStrictEqual(response.status, 500);
       const body = await response.json();
@@ -261,6 +302,86 @@ Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carryi
       await sql.unsafe(
         `drop trigger edge_test_refuse on public.campaign_pacing; drop function public.edge_test_refuse()`,
       );
+    }
+  });
+});
+
+Deno.test("the edge role cannot read phone numbers, names or texts, nor change messages", async () => {
+  await withClients(async ({ admin, edge }) => {
+    const id = await insertDue(admin, `edge-least-${crypto.randomUUID()}`);
+    const refused = [
+      "select phone_number from public.scheduled_messages",
+      "select customer_name, message_content from public.scheduled_messages",
+      "select phone_number, content from public.messages",
+      "select phone_number from public.campaign_messages",
+      "select * from public.scheduled_messages_pst",
+      "select * from public.listener_status",
+      `update public.scheduled_messages set status = 'cancelled' where id = ${id}`,
+      "update public.messages set status = 'sent'",
+      "delete from public.messages",
+      "insert into public.messages (phone_number, content) values ('+15555550100', 'forged')",
+      "update public.send_window set opens_at = '00:00'",
+      "truncate public.messages",
+      "select public.process_scheduled_messages()",
+      "select * from public.claim_next_bubble('edge')",
+    ];
+    for (const statement of refused) {
+      await assert.rejects(edge.unsafe(statement), (error: { code?: string }) => {
+        assert.deepStrictEqual(error.code, "42501", statement);
+        return true;
+      }, statement);
+    }
+    const [row] = await admin<{ status: string }[]>`select status from public.scheduled_messages where id = ${id}`;
+    assert.deepStrictEqual(row.status, "SCH");
+    assert.deepStrictEqual(await findExcessPrivilege(edge), null);
+  });
+});
+
+Deno.test("a handler connected as the database owner refuses to run, and says how to fix it", async () => {
+  await withSql(async (sql) => {
+    await openWindowAlways(sql);
+    const id = await insertDue(sql, `edge-owner-${crypto.randomUUID()}`);
+    const captured = captureLog();
+    const handler = createProcessDueHandler({ sql, serviceRoleKey: KEY, log: captured.log });
+    for (const method of ["POST", "GET"]) {
+      const response = await handler(request(method, bearer(KEY)));
+      assert.deepStrictEqual(response.status, 500, method);
+      includes((await response.json()).error, "more privilege than it needs");
+    }
+    const [row] = await sql<{ status: string }[]>`select status from public.scheduled_messages where id = ${id}`;
+    assert.deepStrictEqual(row.status, "SCH", "nothing was promoted through the owner's connection");
+    assert.deepStrictEqual(captured.lines.map((l) => l.event), [
+      "process_due.overprivileged_role",
+      "process_due.overprivileged_role",
+    ]);
+    assert.deepStrictEqual(captured.lines[0].fields.role, "postgres");
+    includes(String(captured.lines[0].fields.reason), "superuser");
+    includes(String(captured.lines[0].fields.fix), "PROCESS_DUE_DB_URL");
+    await sql`delete from public.scheduled_messages where id = ${id}`;
+  });
+});
+
+Deno.test("a role that bypasses RLS, or can read even one column, is refused too", async () => {
+  await withSql(async (sql) => {
+    assert.deepStrictEqual(await findExcessPrivilege(sql), {
+      role: "service_role",
+      reason: "it bypasses row level security",
+    });
+  }, { connection: { role: "service_role" } });
+  await withSql(async (admin) => {
+    const role = `edge_test_column_${crypto.randomUUID().replaceAll("-", "")}`;
+    await admin.unsafe(`create role ${role} nologin in role ${EDGE_ROLE}`);
+    await admin.unsafe(`grant select (worker_id) on public.listener_status to ${role}`);
+    try {
+      await withSql(async (sql) => {
+        assert.deepStrictEqual(await findExcessPrivilege(sql), {
+          role,
+          reason: "it can read or change public.listener_status directly",
+        });
+      }, { connection: { role } });
+    } finally {
+      await admin.unsafe(`revoke all on public.listener_status from ${role}`);
+      await admin.unsafe(`drop role ${role}`);
     }
   });
 });
