@@ -29,8 +29,8 @@ create table public.send_window (
   constraint send_window_bubble_grace_bounds check (bubble_grace between interval '0' and interval '1 hour'),
   constraint send_window_claim_lease_bounds
     check (claim_lease between interval '1 minute' and interval '1 day'),
-  constraint send_window_max_attempts_bounds check (max_attempts between 1 and 20),
-  constraint send_window_retry_base_bounds check (retry_base between interval '1 second' and interval '1 hour'),
+  constraint send_window_max_attempts_bounds check (max_attempts between 1 and 1000),
+  constraint send_window_retry_base_bounds check (retry_base between interval '1 millisecond' and interval '1 hour'),
   constraint send_window_time_zone_length check (length(time_zone) <= 64)
 );
 

@@ -1,7 +1,7 @@
 """Helpers shared by the listener SQL tests: queue messages the way promotion leaves them.
 
 Why a helper: every test needs scheduled messages already promoted (status `queued`) with their
-bubbles, and building them by hand in each test would hide what the test is about.
+bubbles; only promotion may create bubbles, so the helper promotes on the (pinned) database clock.
 """
 
 from __future__ import annotations
@@ -17,29 +17,27 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 def queue_message(
     conn: Conn, phone: str, bubbles: Sequence[str], *, campaign: str = "listener-sql"
 ) -> list[int]:
-    """One promoted message: a `queued` scheduled_messages row and its bubbles; returns the bubble ids."""
+    """One promoted message, made as in production (a due SCH row, then promotion creates its bubbles);
+    returns the bubble ids in order. Pacing is turned off so that several messages are all due."""
+    conn.execute("update public.send_window set catch_up_gap = '0' where catch_up_gap <> '0'")
     row = conn.execute(
         """
         insert into public.scheduled_messages (phone_number, customer_name, message_content, scheduled_for,
-                                               status, campaign_name, queued_at)
-        values (%s, 'SQL Test', %s, now(), 'queued', %s, now())
+                                               campaign_name)
+        values (%s, 'SQL Test', %s, now(), %s)
         returning id
         """,
         (phone, " [BUBBLE] ".join(bubbles), campaign),
     ).fetchone()
     assert row is not None
-    ids: list[int] = []
-    for index, text in enumerate(bubbles, start=1):
-        inserted = conn.execute(
-            """
-            insert into public.messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content)
-            values (%s, %s, %s, %s, %s) returning id
-            """,
-            (row[0], index, len(bubbles), phone, text),
-        ).fetchone()
-        assert inserted is not None
-        ids.append(int(inserted[0]))
-    return ids
+    conn.execute("select public.process_scheduled_messages()")
+    found = conn.execute(
+        "select m.id from public.messages m join public.scheduled_messages s on s.id = m.scheduled_message_id"
+        " where s.id = %s and s.status = 'queued' order by m.promotion, m.bubble_index",
+        (row[0],),
+    ).fetchall()
+    assert len(found) == len(bubbles), f"scheduled message {row[0]} was not promoted"
+    return [int(r[0]) for r in found]
 
 
 def bubble_row(conn: Conn, message_id: int) -> dict[str, Any]:

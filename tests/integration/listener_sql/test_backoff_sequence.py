@@ -13,13 +13,13 @@ from tests.integration.listener_sql.rows import Conn, bubble_row, queue_message
 
 
 def _fail_once(conn: Conn, worker: str, clock: PinnedClock, error: str) -> dict[str, object]:
-    claimed = conn.execute("select id from public.claim_next_bubble(%s, %s)", (worker, clock.at)).fetchone()
+    claimed = conn.execute("select id from public.claim_next_bubble(%s)", (worker,)).fetchone()
     assert claimed is not None, f"nothing claimable at {clock.at}"
     assert claimed[0] is not None, f"nothing claimable at {clock.at}"
     row = conn.execute(
         "select id, status, attempts, next_attempt_at, error_message"
-        " from public.mark_bubble_failed(%s, %s, %s, false, %s)",
-        (claimed[0], worker, error, clock.at),
+        " from public.mark_bubble_failed(%s, %s, %s, false)",
+        (claimed[0], worker, error),
     ).fetchone()
     assert row is not None
     return dict(zip(("id", "status", "attempts", "next_attempt_at", "error_message"), row, strict=True))
@@ -35,11 +35,10 @@ def test_default_backoff_is_15_30_60_120_seconds_then_gives_up(conn: Conn, clock
         next_at = outcome["next_attempt_at"]
         assert next_at is not None
         delays.append(next_at - clock.at)  # type: ignore[operator]
-        nothing = conn.execute(
-            "select count(*) from public.claim_next_bubble('w1', %s)", (clock.at + timedelta(seconds=1),)
-        ).fetchone()
+        clock.advance(seconds=1)
+        nothing = conn.execute("select count(*) from public.claim_next_bubble('w1')").fetchone()
         assert nothing == (0,), "the bubble is not claimable before its retry time"
-        due = conn.execute("select public.next_bubble_due_at(%s)", (clock.at,)).fetchone()
+        due = conn.execute("select public.next_bubble_due_at()").fetchone()
         assert due == (next_at,), "next_bubble_due_at reports the retry time"
         clock.set(next_at)  # type: ignore[arg-type]
     assert delays == [timedelta(seconds=s) for s in (15, 30, 60, 120)]
@@ -56,7 +55,7 @@ def test_default_backoff_is_15_30_60_120_seconds_then_gives_up(conn: Conn, clock
     ).fetchone()
     assert scheduled == (
         "failed",
-        f"bubble 1 of 2 (message {first}) failed: gave up after 5 attempts: +CMS ERROR: 42",
+        f"bubble 1 of 2 (messages row {first}) failed: gave up after 5 attempts: +CMS ERROR: 42",
     )
 
 

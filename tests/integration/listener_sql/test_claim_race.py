@@ -50,7 +50,7 @@ def _claimer(
             barrier.wait(timeout=30)
             idle_rounds = 0
             while idle_rounds < 3:
-                row = conn.execute("select id from public.claim_next_bubble(%s, %s)", (worker, at)).fetchone()
+                row = conn.execute("select id from public.claim_next_bubble(%s)", (worker,)).fetchone()
                 if row is None or row[0] is None:
                     # Nothing claimable right now: another worker may hold the bubble before ours.
                     pending = conn.execute(
@@ -59,8 +59,8 @@ def _claimer(
                     idle_rounds = idle_rounds + 1 if pending is not None and pending[0] == 0 else 0
                     continue
                 conn.execute(
-                    "select public.mark_bubble_sent(%s, %s, %s, %s)",
-                    (row[0], worker, f"{worker}-{row[0]}", at),
+                    "select public.mark_bubble_sent(%s, %s, %s)",
+                    (row[0], worker, f"{worker}-{row[0]}"),
                 )
     except BaseException as exc:  # reported to the main thread, which fails the test
         errors.append(exc)
@@ -139,8 +139,8 @@ def test_claims_at_the_same_instant_never_return_the_same_row(
                 barrier.wait(timeout=30)
                 while True:
                     row = own.execute(
-                        "select id from public.claim_next_bubble(%s, %s)",
-                        (worker, clock.at + timedelta(seconds=1)),
+                        "select id from public.claim_next_bubble(%s)",
+                        (worker,),
                     ).fetchone()
                     if row is None or row[0] is None:
                         return
@@ -182,9 +182,8 @@ def _chaotic_claimer(
             step = 0
             while idle_rounds < 3:
                 step += 1
-                # Every call a little later than the last, so a 1 ms retry time always comes due.
-                at = base + timedelta(milliseconds=10 * step)
-                row = conn.execute("select id from public.claim_next_bubble(%s, %s)", (worker, at)).fetchone()
+                # The database clock runs (clock.run_from), so a 1 ms retry time always comes due.
+                row = conn.execute("select id from public.claim_next_bubble(%s)", (worker,)).fetchone()
                 if row is None or row[0] is None:
                     pending = conn.execute(
                         "select count(*) from public.messages where status in ('queued', 'sending')"
@@ -193,16 +192,16 @@ def _chaotic_claimer(
                     continue
                 roll = rng.random()
                 if roll < 0.70:
-                    conn.execute("select public.mark_bubble_sent(%s, %s, 'r', %s)", (row[0], worker, at))
+                    conn.execute("select public.mark_bubble_sent(%s, %s, 'r')", (row[0], worker))
                 elif roll < 0.80:
                     conn.execute("select public.release_bubble(%s, %s)", (row[0], worker))
                 elif roll < 0.93:
                     conn.execute(
-                        "select public.mark_bubble_failed(%s, %s, 'busy', false, %s)", (row[0], worker, at)
+                        "select public.mark_bubble_failed(%s, %s, 'busy', false)", (row[0], worker)
                     )
                 else:
                     conn.execute(
-                        "select public.mark_bubble_failed(%s, %s, 'rejected', true, %s)", (row[0], worker, at)
+                        "select public.mark_bubble_failed(%s, %s, 'rejected', true)", (row[0], worker)
                     )
     except BaseException as exc:  # reported to the main thread, which fails the test
         errors.append(exc)
@@ -212,6 +211,7 @@ def test_racing_claimers_with_releases_and_failures_never_send_twice_or_out_of_o
     conn: Conn, db_url: str, clock: PinnedClock
 ) -> None:
     conn.execute(AUDIT)
+    clock.run_from(clock.at)
     conn.execute("update public.send_window set retry_base = '1 millisecond', max_attempts = 1000")
     ids_by_message = [
         queue_message(conn, f"+1661555{n:04d}", [f"m{n} b{i}" for i in range(1, BUBBLES + 1)])

@@ -15,14 +15,14 @@ from tests.integration.listener_sql.rows import Conn, bubble_row, queue_message
 
 
 def _claim(conn: Conn, worker: str, clock: PinnedClock) -> int:
-    row = conn.execute("select id from public.claim_next_bubble(%s, %s)", (worker, clock.at)).fetchone()
+    row = conn.execute("select id from public.claim_next_bubble(%s)", (worker,)).fetchone()
     assert row is not None
     assert row[0] is not None
     return int(row[0])
 
 
 def _recover(conn: Conn, worker: str | None, clock: PinnedClock) -> int:
-    row = conn.execute("select public.recover_stale_claims(%s, %s)", (worker, clock.at)).fetchone()
+    row = conn.execute("select public.recover_stale_claims(%s)", (worker,)).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -43,7 +43,7 @@ def test_restart_recovers_own_claims_at_once_and_blocks_the_rest_of_the_message(
     assert "restarted" in row["error_message"]
     assert bubble_row(conn, other)["status"] == "sending", "another worker's fresh claim is left alone"
     assert conn.execute(
-        "select count(*) from public.claim_next_bubble('host:/dev/ttyUSB0', %s)", (clock.at,)
+        "select count(*) from public.claim_next_bubble('host:/dev/ttyUSB0')"
     ).fetchone() == (0,), "neither the unknown bubble nor the bubble after it is handed out again"
     assert bubble_row(conn, second)["status"] == "queued"
     note = conn.execute(
@@ -71,9 +71,9 @@ def test_the_worker_cannot_record_an_outcome_after_recovery(conn: Conn, clock: P
     _claim(conn, "slow", clock)
     clock.advance(minutes=11)
     assert _recover(conn, None, clock) == 1
-    expected = re.escape(f"message {bubble}: cannot mark sent: it is unknown, not sending")
+    expected = re.escape(f"messages row {bubble}: cannot mark sent: it is unknown, not sending")
     with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match=expected):
-        conn.execute("select public.mark_bubble_sent(%s, 'slow', '5', %s)", (bubble, clock.at))
+        conn.execute("select public.mark_bubble_sent(%s, 'slow', '5')", (bubble,))
     assert bubble_row(conn, bubble)["status"] == "unknown", "a person decides, not the late answer"
 
 
@@ -82,12 +82,11 @@ def test_recovery_skips_a_claim_being_finished_right_now(conn: Conn, db_url: str
     (bubble,) = queue_message(conn, "+12095550505", ["racing"])
     _claim(conn, "w1", clock)
     with psycopg.connect(db_url) as worker:  # one open transaction holding the row lock
-        worker.execute("select public.mark_bubble_sent(%s, 'w1', '9', %s)", (bubble, clock.at))
+        worker.execute("select public.mark_bubble_sent(%s, 'w1', '9')", (bubble,))
         with psycopg.connect(db_url, autocommit=True) as other:
             other.execute("set statement_timeout = '5s'")
-            row = other.execute(
-                "select public.recover_stale_claims(null, %s)", (clock.at + timedelta(hours=1),)
-            ).fetchone()
+            clock.advance(hours=1)
+            row = other.execute("select public.recover_stale_claims(null)").fetchone()
             assert row == (0,), "the locked row is skipped (SKIP LOCKED), not blocked on"
         worker.commit()
     assert bubble_row(conn, bubble)["status"] == "sent"
