@@ -282,7 +282,7 @@ Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carryi
       await tx.unsafe(`
         create or replace function public.edge_test_refuse() returns trigger language plpgsql as $$
         begin raise exception 'edge test refuses the pacing update'; end $$`);
-      await tx.unsafe(`create trigger edge_test_refuse before insert or update on public.campaign_pacing
+      await tx.unsafe(`create trigger edge_test_refuse before insert or update on internal.campaign_pacing
                        for each row execute function public.edge_test_refuse()`);
     });
     try {
@@ -300,7 +300,7 @@ Deno.test("a failure caught by process_scheduled_messages_safe() is a 500 carryi
       await sql`delete from public.scheduled_messages where id = ${id}`;
     } finally {
       await sql.unsafe(
-        `drop trigger edge_test_refuse on public.campaign_pacing; drop function public.edge_test_refuse()`,
+        `drop trigger edge_test_refuse on internal.campaign_pacing; drop function public.edge_test_refuse()`,
       );
     }
   });
