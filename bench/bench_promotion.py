@@ -30,10 +30,13 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sms_common import faketime
 from sms_common.localdb import throwaway_cluster
 
 #: A Wednesday 14:30 Pacific: inside the default send window.
 PINNED = datetime(2025, 11, 5, 22, 30, tzinfo=UTC)
+#: The bench cluster's libfaketime spec file (set in main).
+CLOCK_FILE: Path | None = None
 DUE_PER_BUSY_TICK = 20
 TICKS = 25
 BACKLOG_BATCH = 5000
@@ -69,16 +72,16 @@ def load_history(conn: Conn, target: int) -> None:
             """
             with rows as (
               insert into public.scheduled_messages (phone_number, customer_name, message_content, scheduled_for,
-                                                     status, campaign_name, queued_at, sent_at)
+                                                     status, campaign_name, queued_at, sent_at, promotions)
               select '+1209' || lpad((g %% 10000000)::text, 7, '0'), 'History ' || g, 'old text ' || g,
                      %(at)s - g * interval '1 minute', 'sent', 'history-' || (g %% 50),
-                     %(at)s - g * interval '1 minute', %(at)s - g * interval '1 minute'
+                     %(at)s - g * interval '1 minute', %(at)s - g * interval '1 minute', 1
                 from generate_series(%(first)s::bigint, %(last)s::bigint) g
               returning id, phone_number, message_content, sent_at
             )
-            insert into public.messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content,
-                                         status, attempts, sent_at, modem_reference)
-            select id, 1, 1, phone_number, message_content, 'sent', 1, sent_at, '1' from rows
+            insert into public.messages (scheduled_message_id, promotion, bubble_index, bubble_count, phone_number,
+                                         content, status, attempts, sent_at, modem_reference)
+            select id, 1, 1, 1, phone_number, message_content, 'sent', 1, sent_at, '1' from rows
             """,
             {"at": PINNED, "first": have + 1, "last": target},
         )
@@ -100,11 +103,16 @@ def _add_due(conn: Conn, count: int, tag: str, bubbles: int = 3) -> None:
     )
 
 
+def _pin(at: datetime) -> None:
+    """Promotion acts on the database clock: move the bench cluster's clock (libfaketime) to `at`."""
+    assert CLOCK_FILE is not None, "the bench cluster runs under libfaketime"
+    faketime.write_spec(CLOCK_FILE, faketime.frozen_spec(at))
+
+
 def _tick(conn: Conn, at: datetime) -> tuple[float, int]:
+    _pin(at)
     started = time.perf_counter()
-    row = conn.execute(
-        "select processed_count from public.process_scheduled_messages_safe(%s)", (at,)
-    ).fetchone()
+    row = conn.execute("select processed_count from public.process_scheduled_messages_safe()").fetchone()
     elapsed = (time.perf_counter() - started) * 1000
     assert row is not None
     return elapsed, int(row[0])
@@ -139,12 +147,11 @@ def measure_backlog(conn: Conn, count: int) -> tuple[float, int]:
     _add_due(conn, count, "backlog")
     conn.execute("analyze public.scheduled_messages")
     before = conn.execute("select count(*) from public.messages").fetchone()
+    _pin(PINNED + timedelta(minutes=1))
     started = time.perf_counter()
     promoted = 0
     while True:
-        row = conn.execute(
-            "select public.process_scheduled_messages(%s, %s)", (PINNED + timedelta(minutes=1), BACKLOG_BATCH)
-        ).fetchone()
+        row = conn.execute("select public.process_scheduled_messages(%s)", (BACKLOG_BATCH,)).fetchone()
         assert row is not None
         if int(row[0]) == 0:
             break
@@ -196,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test in seconds")
     args = parser.parse_args(argv)
     small, large, backlog = (1_000, 20_000, 2_000) if args.quick else (1_000, 1_000_000, 100_000)
-    with throwaway_cluster() as cluster:
+    global CLOCK_FILE
+    with throwaway_cluster(fake_clock=True) as cluster:
+        CLOCK_FILE = cluster.clock_file
         print("preparing a throwaway cluster (migrations via the Supabase CLI) ...", flush=True)
         cluster.prepare("bench")
         run(cluster.url("bench"), small, large, backlog)

@@ -166,6 +166,7 @@ returns table (bubble_index integer, content text)
 language sql
 immutable
 parallel safe
+rows 4
 set search_path = ''
 as $$
   select p.n::integer, pg_catalog.btrim(p.part, E' \t\r\n\f\u000B\u200B\u200C\u200D\u2060\uFEFF\u00AD')

@@ -108,13 +108,15 @@ declare
   v_limit constant integer := coalesce($1, 50);
   v_tolerance constant interval := interval '65 seconds';
   v_gap interval;
-  v_campaign record;
   v_row record;
-  v_ids bigint[];
+  v_campaign text;
+  v_skip boolean := false;
+  v_ids bigint[] := '{}';
+  v_keys text[] := '{}';
+  v_slots timestamptz[] := '{}';
   v_last_slot timestamptz;
   v_slot timestamptz;
   v_candidate timestamptz;
-  v_promoted integer := 0;
   v_count integer;
   v_error text;
   v_id bigint;
@@ -125,62 +127,73 @@ begin
   end if;
   v_gap := (internal.settings()).catch_up_gap;
 
-  -- Campaigns with due rows, the one with the earliest due row first.
-  for v_campaign in
-    select coalesce(s.campaign_name, '') as campaign_key, min(s.scheduled_for) as first_due
+  -- One pass over the due rows (partial index on status = 'SCH'), campaign by campaign (the campaign with
+  -- the earliest due row first), each campaign's rows in time order, choosing what the pacing releases.
+  -- The scan takes no locks; the chosen rows are locked and promoted together afterwards.
+  for v_row in
+    select s.id, s.scheduled_for, coalesce(s.campaign_name, '') as campaign_key
       from public.scheduled_messages s
      where s.status = 'SCH' and s.scheduled_for <= v_at
-     group by coalesce(s.campaign_name, '')
-     order by min(s.scheduled_for), coalesce(s.campaign_name, '')
+     order by min(s.scheduled_for) over (partition by coalesce(s.campaign_name, '')),
+              coalesce(s.campaign_name, ''), s.scheduled_for, s.id
   loop
-    exit when v_promoted >= v_limit;
-    -- Another promotion is deciding for this campaign right now: leave the campaign to it.
-    continue when not pg_catalog.pg_try_advisory_xact_lock(1397572435, pg_catalog.hashtext(v_campaign.campaign_key));
-    select p.last_slot into v_last_slot from internal.campaign_pacing p where p.campaign_key = v_campaign.campaign_key;
-    v_ids := '{}';
-    v_slot := null;
-    for v_row in
-      select s.id, s.scheduled_for
-        from public.scheduled_messages s
-       where s.status = 'SCH' and s.scheduled_for <= v_at
-         and coalesce(s.campaign_name, '') = v_campaign.campaign_key
-       order by s.scheduled_for, s.id
-       limit v_limit - v_promoted
-    loop
-      exit when v_last_slot is not null and v_at < v_last_slot + v_gap;  -- paced: later calls go on
-      v_candidate := greatest(v_row.scheduled_for, v_last_slot + v_gap);
-      v_slot := case when v_at - v_candidate > v_tolerance then v_at else v_candidate end;
-      v_last_slot := v_slot;
-      v_ids[cardinality(v_ids) + 1] := v_row.id;
-    end loop;
-    continue when cardinality(v_ids) = 0;
-
-    begin
-      v_count := internal.promote(v_ids, v_at);
-    exception when others then
-      -- Not expected (every accepted row can be promoted): promote row by row, fail only the culprit.
-      v_count := 0;
-      foreach v_id in array v_ids loop
-        begin
-          v_count := v_count + internal.promote(array[v_id], v_at);
-        exception when others then
-          get stacked diagnostics v_error = message_text;
-          update public.scheduled_messages s
-             set status = 'failed', error_message = 'promotion failed: ' || v_error
-           where s.id = v_id and s.status = 'SCH';
-        end;
-      end loop;
-    end;
-    if v_count > 0 then
-      insert into internal.campaign_pacing as p (campaign_key, last_slot, last_promoted_at)
-      values (v_campaign.campaign_key, v_slot, v_at)
-      on conflict (campaign_key) do update
-        set last_slot = excluded.last_slot, last_promoted_at = excluded.last_promoted_at,
-            updated_at = excluded.last_promoted_at;
+    exit when cardinality(v_ids) >= v_limit;
+    if v_campaign is distinct from v_row.campaign_key then
+      if v_slot is not null then
+        v_keys[cardinality(v_keys) + 1] := v_campaign;
+        v_slots[cardinality(v_slots) + 1] := v_slot;
+      end if;
+      v_campaign := v_row.campaign_key;
+      v_slot := null;
+      v_last_slot := null;
+      -- Another promotion is deciding for this campaign right now: leave the campaign to it.
+      v_skip := not pg_catalog.pg_try_advisory_xact_lock(1397572435, pg_catalog.hashtext(v_campaign));
+      if not v_skip then
+        select p.last_slot into v_last_slot from internal.campaign_pacing p where p.campaign_key = v_campaign;
+      end if;
     end if;
-    v_promoted := v_promoted + v_count;
+    continue when v_skip;
+    if v_last_slot is not null and v_at < v_last_slot + v_gap then
+      v_skip := true;  -- paced: the rest of this campaign waits for a later call
+      continue;
+    end if;
+    v_candidate := greatest(v_row.scheduled_for, v_last_slot + v_gap);
+    v_slot := case when v_at - v_candidate > v_tolerance then v_at else v_candidate end;
+    v_last_slot := v_slot;
+    v_ids[cardinality(v_ids) + 1] := v_row.id;
   end loop;
-  return v_promoted;
+  if v_slot is not null then
+    v_keys[cardinality(v_keys) + 1] := v_campaign;
+    v_slots[cardinality(v_slots) + 1] := v_slot;
+  end if;
+  if cardinality(v_ids) = 0 then
+    return 0;
+  end if;
+
+  begin
+    v_count := internal.promote(v_ids, v_at);
+  exception when others then
+    -- Not expected (every accepted row can be promoted): promote row by row, fail only the culprit.
+    v_count := 0;
+    foreach v_id in array v_ids loop
+      begin
+        v_count := v_count + internal.promote(array[v_id], v_at);
+      exception when others then
+        get stacked diagnostics v_error = message_text;
+        update public.scheduled_messages s
+           set status = 'failed', error_message = 'promotion failed: ' || v_error
+         where s.id = v_id and s.status = 'SCH';
+      end;
+    end loop;
+  end;
+
+  insert into internal.campaign_pacing as p (campaign_key, last_slot, last_promoted_at, updated_at)
+  select k.key, k.slot, v_at, v_at
+    from unnest(v_keys, v_slots) as k(key, slot)
+  on conflict (campaign_key) do update
+    set last_slot = excluded.last_slot, last_promoted_at = excluded.last_promoted_at,
+        updated_at = excluded.updated_at;
+  return v_count;
 end
 $$;
 
