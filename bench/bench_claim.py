@@ -32,6 +32,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sms_common import faketime
 from sms_common.localdb import throwaway_cluster
 
 #: Inside the default send window (a Wednesday afternoon in Pacific time).
@@ -66,17 +67,17 @@ def load_history(conn: Conn, target: int) -> int:
                 with sm as (
                   insert into public.scheduled_messages
                          (phone_number, customer_name, message_content, scheduled_for, status,
-                          campaign_name, queued_at, sent_at)
+                          campaign_name, queued_at, sent_at, promotions)
                   select '+1209' || lpad((n %% 10000000)::text, 7, '0'), 'History',
                          'old [BUBBLE] old [BUBBLE] old', %(at)s - make_interval(mins => n),
-                         'sent', 'history', %(at)s - make_interval(mins => n), %(at)s - make_interval(mins => n)
+                         'sent', 'history', %(at)s - make_interval(mins => n), %(at)s - make_interval(mins => n), 1
                     from generate_series(1, %(messages)s) n
                   returning id, phone_number, sent_at
                 )
                 insert into public.messages
-                       (scheduled_message_id, bubble_index, bubble_count, phone_number, content, status,
-                        attempts, worker_id, claimed_at, sent_at, modem_reference)
-                select sm.id, b, %(bubbles)s, sm.phone_number, 'old', 'sent', 1, 'history', sm.sent_at,
+                       (scheduled_message_id, promotion, bubble_index, bubble_count, phone_number, content,
+                        status, attempts, worker_id, claimed_at, sent_at, modem_reference)
+                select sm.id, 1, b, %(bubbles)s, sm.phone_number, 'old', 'sent', 1, 'history', sm.sent_at,
                        sm.sent_at, '1'
                   from sm, generate_series(1, %(bubbles)s) b
                 """,
@@ -89,22 +90,19 @@ def load_history(conn: Conn, target: int) -> int:
 
 
 def queue_fresh(conn: Conn, count: int) -> None:
-    """`count` promoted messages of 3 bubbles each, queued now."""
+    """`count` messages of 3 bubbles each, due now and promoted (only promotion creates bubbles)."""
+    conn.execute("update public.send_window set catch_up_gap = '0'")
     conn.execute(
         """
-        with sm as (
-          insert into public.scheduled_messages
-                 (phone_number, customer_name, message_content, scheduled_for, status, campaign_name, queued_at)
-          select '+1559' || lpad(n::text, 7, '0'), 'Fresh', 'new [BUBBLE] new [BUBBLE] new',
-                 %(at)s, 'queued', 'bench', %(at)s
-            from generate_series(1, %(count)s) n
-          returning id, phone_number
-        )
-        insert into public.messages (scheduled_message_id, bubble_index, bubble_count, phone_number, content)
-        select sm.id, b, %(bubbles)s, sm.phone_number, 'new' from sm, generate_series(1, %(bubbles)s) b
+        insert into public.scheduled_messages (phone_number, customer_name, message_content, scheduled_for,
+                                               campaign_name)
+        select '+1559' || lpad(n::text, 7, '0'), 'Fresh', 'new [BUBBLE] new [BUBBLE] new', %(at)s, 'bench'
+          from generate_series(1, %(count)s) n
         """,
-        {"at": PINNED, "count": count, "bubbles": BUBBLES_PER_MESSAGE},
+        {"at": PINNED, "count": count},
     )
+    row = conn.execute("select public.process_scheduled_messages(%s)", (count,)).fetchone()
+    assert row == (count,), f"promoted {row}, not {count}"
     conn.execute("analyze public.messages")
 
 
@@ -115,13 +113,13 @@ def measure(conn: Conn, history: int, claims: int) -> Figures:
     timings: list[float] = []
     for n in range(claims + WARM_UP):
         started = time.perf_counter()
-        row = conn.execute("select id from public.claim_next_bubble(%s, %s)", (WORKER, PINNED)).fetchone()
+        row = conn.execute("select id from public.claim_next_bubble(%s)", (WORKER,)).fetchone()
         elapsed = time.perf_counter() - started
         if row is None or row[0] is None:
             raise SystemExit(f"bench: nothing claimable after {n} claims (expected {claims + WARM_UP})")
         if n >= WARM_UP:  # the first claims warm plan caches and buffers; they are not counted
             timings.append(elapsed)
-        conn.execute("select public.mark_bubble_sent(%s, %s, 'bench', %s)", (row[0], WORKER, PINNED))
+        conn.execute("select public.mark_bubble_sent(%s, %s, 'bench')", (row[0], WORKER))
     timings.sort()
     return Figures(
         history=sent,
@@ -136,7 +134,10 @@ def database(url: str | None) -> Iterator[str]:
     if url:
         yield url
         return
-    with throwaway_cluster() as cluster:
+    with throwaway_cluster(fake_clock=True) as cluster:
+        assert cluster.clock_file is not None
+        # The claim acts on the database clock: freeze it inside the send window (a Wednesday afternoon).
+        faketime.write_spec(cluster.clock_file, faketime.frozen_spec(PINNED))
         cluster.prepare("bench")
         yield cluster.url("bench")
 

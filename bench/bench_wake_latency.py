@@ -215,7 +215,9 @@ async def measure(strategy: Strategy, db_url: str, rng: random.Random) -> Result
 
 def report(results: Sequence[Result], out: Any = sys.stdout) -> None:
     seed = next((r for r in results if r.strategy.name == "seed-poll"), None)
-    print("bubble INSERT commit (promotion) -> modem write (listener calls the driver), milliseconds", file=out)
+    print(
+        "bubble INSERT commit (promotion) -> modem write (listener calls the driver), milliseconds", file=out
+    )
     print(
         f"{'strategy':<10} {'n':>4} {'p50':>10} {'p99':>10} {'max':>10}  {'p50 vs seed':>12}  what", file=out
     )

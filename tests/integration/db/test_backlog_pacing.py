@@ -49,7 +49,9 @@ def test_backlog_after_an_outage_is_not_a_burst(conn: Conn, clock: PinnedClock) 
     for i in range(11):
         schedule(conn, WED_1400 + i * timedelta(minutes=5), campaign="outage")
     first_tick_after_outage = WED_1400 + timedelta(hours=1, seconds=1)
-    assert promote(conn, clock, first_tick_after_outage) == 1, "a burst left at the first tick after the outage"
+    assert promote(conn, clock, first_tick_after_outage) == 1, (
+        "a burst left at the first tick after the outage"
+    )
     for tick in _ticks(first_tick_after_outage + timedelta(minutes=1), 60, seed=2):
         promote(conn, clock, tick)
     released = _queued_at(conn, "outage")
@@ -85,7 +87,9 @@ def test_campaigns_are_paced_independently(conn: Conn, clock: PinnedClock) -> No
     for campaign in ("alpha", "beta", "gamma"):
         for _ in range(3):
             schedule(conn, WED_1400, campaign=campaign)
-    assert promote(conn, clock, WED_1400 + timedelta(seconds=1)) == 3, "one message per campaign at the first tick"
+    assert promote(conn, clock, WED_1400 + timedelta(seconds=1)) == 3, (
+        "one message per campaign at the first tick"
+    )
     assert promote(conn, clock, WED_1400 + timedelta(minutes=2)) == 0
     assert promote(conn, clock, WED_1400 + timedelta(minutes=4, seconds=1)) == 3
 

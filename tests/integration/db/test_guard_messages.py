@@ -75,7 +75,9 @@ def test_cancelling_a_sent_row_is_refused(conn: Conn, clock: PinnedClock) -> Non
 def test_editing_a_queued_row_is_refused(conn: Conn, clock: PinnedClock) -> None:
     sid = schedule(conn, WED_1430)
     promote(conn, clock, WED_1430)
-    with pytest.raises(REFUSED, match=rf"row {sid}: cannot change message_content, scheduled_for while it is queued"):
+    with pytest.raises(
+        REFUSED, match=rf"row {sid}: cannot change message_content, scheduled_for while it is queued"
+    ):
         conn.execute(
             "update public.scheduled_messages set message_content = 'x', scheduled_for = now() + interval '1 day'"
             " where id = %s",
@@ -129,7 +131,13 @@ def test_a_retry_does_not_resend_a_bubble_already_sent(conn: Conn, clock: Pinned
     assert status_of(conn, sid) == "failed"
     conn.execute("update public.scheduled_messages set status = 'SCH' where id = %s", (sid,))
     assert promote(conn, clock, WED_1430 + timedelta(minutes=5)) == 1
-    assert _bubbles(conn, sid) == [(1, 1, "sent"), (1, 2, "failed"), (1, 3, "cancelled"), (2, 2, "queued"), (2, 3, "queued")]
+    assert _bubbles(conn, sid) == [
+        (1, 1, "sent"),
+        (1, 2, "failed"),
+        (1, 3, "cancelled"),
+        (2, 2, "queued"),
+        (2, 3, "queued"),
+    ]
     send_next(conn)
     send_next(conn)
     assert status_of(conn, sid) == "sent"
@@ -151,7 +159,9 @@ def test_cancelling_a_scheduled_campaign_row_points_at_its_scheduled_message(
 def test_editing_a_scheduled_campaign_row_is_refused(conn: Conn, clock: PinnedClock) -> None:
     cid = _campaign_row(conn, phone="+12095550173")
     _schedule_campaign_row(conn, cid, WED_1430)
-    with pytest.raises(REFUSED, match=rf"campaign_messages row {cid}: cannot change message_content while it is SCH"):
+    with pytest.raises(
+        REFUSED, match=rf"campaign_messages row {cid}: cannot change message_content while it is SCH"
+    ):
         conn.execute("update public.campaign_messages set message_content = 'other' where id = %s", (cid,))
 
 

@@ -47,7 +47,9 @@ def _race(db_url: str, callers: int, rounds: int, batch_limit: int) -> list[int]
     return results
 
 
-def test_three_concurrent_promotions_promote_each_row_once(conn: Conn, db_url: str, clock: PinnedClock) -> None:
+def test_three_concurrent_promotions_promote_each_row_once(
+    conn: Conn, db_url: str, clock: PinnedClock
+) -> None:
     clock.set(AT)
     conn.execute("update public.send_window set catch_up_gap = '0'")
     conn.execute(
@@ -72,7 +74,9 @@ def test_three_concurrent_promotions_promote_each_row_once(conn: Conn, db_url: s
     assert rows == [("queued", 600, 3, 3)]
 
 
-def test_concurrent_promotions_respect_one_campaigns_pacing(conn: Conn, db_url: str, clock: PinnedClock) -> None:
+def test_concurrent_promotions_respect_one_campaigns_pacing(
+    conn: Conn, db_url: str, clock: PinnedClock
+) -> None:
     clock.set(AT)
     conn.execute("update public.send_window set catch_up_gap = '4 minutes'")
     conn.execute(

@@ -196,9 +196,7 @@ def _chaotic_claimer(
                 elif roll < 0.80:
                     conn.execute("select public.release_bubble(%s, %s)", (row[0], worker))
                 elif roll < 0.93:
-                    conn.execute(
-                        "select public.mark_bubble_failed(%s, %s, 'busy', false)", (row[0], worker)
-                    )
+                    conn.execute("select public.mark_bubble_failed(%s, %s, 'busy', false)", (row[0], worker))
                 else:
                     conn.execute(
                         "select public.mark_bubble_failed(%s, %s, 'rejected', true)", (row[0], worker)

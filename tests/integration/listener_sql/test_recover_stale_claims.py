@@ -42,9 +42,9 @@ def test_restart_recovers_own_claims_at_once_and_blocks_the_rest_of_the_message(
     assert "host:/dev/ttyUSB0" in row["error_message"]
     assert "restarted" in row["error_message"]
     assert bubble_row(conn, other)["status"] == "sending", "another worker's fresh claim is left alone"
-    assert conn.execute(
-        "select count(*) from public.claim_next_bubble('host:/dev/ttyUSB0')"
-    ).fetchone() == (0,), "neither the unknown bubble nor the bubble after it is handed out again"
+    assert conn.execute("select count(*) from public.claim_next_bubble('host:/dev/ttyUSB0')").fetchone() == (
+        0,
+    ), "neither the unknown bubble nor the bubble after it is handed out again"
     assert bubble_row(conn, second)["status"] == "queued"
     note = conn.execute(
         "select status, error_message from public.scheduled_messages where id = %s",

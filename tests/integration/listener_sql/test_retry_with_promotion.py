@@ -20,21 +20,25 @@ def _schedule(conn: Conn, content: str, at: datetime) -> int:
         (content, at),
     ).fetchone()
     assert row is not None
-    return int(row[0],)
+    return int(
+        row[0],
+    )
 
 
 def _promote(conn: Conn, clock: PinnedClock, at: datetime) -> int:
-    clock.set(at,)
+    clock.set(
+        at,
+    )
     row = conn.execute("select public.process_scheduled_messages()").fetchone()
     assert row is not None
-    return int(row[0],)
+    return int(
+        row[0],
+    )
 
 
 def _claim_and_send(conn: Conn, at: datetime) -> str:
     """Claim the next bubble and mark it sent; returns its text."""
-    row = conn.execute(
-        "select id, content from public.claim_next_bubble('retry-worker')"
-    ).fetchone()
+    row = conn.execute("select id, content from public.claim_next_bubble('retry-worker')").fetchone()
     assert row is not None, f"nothing claimable at {at}"
     conn.execute("select public.mark_bubble_sent(%s, 'retry-worker', 'ref')", (row[0],))
     return str(row[1])
@@ -63,9 +67,7 @@ def test_failed_message_reset_to_sch_resends_only_the_unsent_bubbles(conn: Conn,
     sm_id = _schedule(conn, "Hello [BUBBLE] the offer [BUBBLE] bye", clock.at - timedelta(minutes=1))
     assert _promote(conn, clock, clock.at) == 1
     assert _claim_and_send(conn, clock.at) == "Hello"
-    claimed = conn.execute(
-        "select id from public.claim_next_bubble('retry-worker')"
-    ).fetchone()
+    claimed = conn.execute("select id from public.claim_next_bubble('retry-worker')").fetchone()
     assert claimed is not None
     conn.execute(
         "select public.mark_bubble_failed(%s, 'retry-worker', '+CMS ERROR: 38', true)",
@@ -93,13 +95,9 @@ def test_an_edited_retry_resends_the_changed_bubble_in_order(conn: Conn, clock: 
     sm_id = _schedule(conn, "Hi [BUBBLE] old price", clock.at - timedelta(minutes=1))
     assert _promote(conn, clock, clock.at) == 1
     assert _claim_and_send(conn, clock.at) == "Hi"
-    claimed = conn.execute(
-        "select id from public.claim_next_bubble('retry-worker')"
-    ).fetchone()
+    claimed = conn.execute("select id from public.claim_next_bubble('retry-worker')").fetchone()
     assert claimed is not None
-    conn.execute(
-        "select public.mark_bubble_failed(%s, 'retry-worker', 'rejected', true)", (claimed[0],)
-    )
+    conn.execute("select public.mark_bubble_failed(%s, 'retry-worker', 'rejected', true)", (claimed[0],))
 
     clock.advance(minutes=10)
     conn.execute(

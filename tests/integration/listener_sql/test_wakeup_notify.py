@@ -79,7 +79,9 @@ def test_messages_is_in_the_realtime_publication_idempotently(conn: Conn) -> Non
     )
     assert conn.execute(query).fetchone() == (1,)
     conn.execute(_publication_block().encode())
-    assert conn.execute(query).fetchone() == (1,), "re-running the migration's block adds nothing, fails nothing"
+    assert conn.execute(query).fetchone() == (1,), (
+        "re-running the migration's block adds nothing, fails nothing"
+    )
     conn.execute("alter publication supabase_realtime drop table public.messages")
     conn.execute(_publication_block().encode())
     assert conn.execute(query).fetchone() == (1,), "the migration adds the table when it is missing"
