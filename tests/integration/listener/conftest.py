@@ -132,9 +132,8 @@ async def queue_message(
         (row[0],),
     )
     found = await cur.fetchall()
-    assert found and all(status == "queued" for _, status in found), (
-        f"message {row[0]} was not promoted: {found}"
-    )
+    assert found, f"message {row[0]} has no bubbles"
+    assert all(status == "queued" for _, status in found), f"message {row[0]} was not promoted: {found}"
     return [int(i) for i, _ in found]
 
 

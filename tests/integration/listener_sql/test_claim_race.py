@@ -11,7 +11,7 @@ import itertools
 import random
 import threading
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import psycopg
 

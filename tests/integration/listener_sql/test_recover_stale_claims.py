@@ -5,7 +5,6 @@ may have sent it, so it must not be sent again without a person deciding."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import psycopg
 import pytest
