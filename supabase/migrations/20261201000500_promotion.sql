@@ -111,9 +111,9 @@ declare
   v_row record;
   v_campaign text;
   v_skip boolean := false;
-  v_ids bigint[] := '{}';
-  v_keys text[] := '{}';
-  v_slots timestamptz[] := '{}';
+  v_ids bigint[] := '{}'::bigint[];
+  v_keys text[] := '{}'::text[];
+  v_slots timestamptz[] := '{}'::timestamptz[];
   v_last_slot timestamptz;
   v_slot timestamptz;
   v_candidate timestamptz;
