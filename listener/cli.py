@@ -1,7 +1,8 @@
 """`python -m listener` / `sms-listener`: the long-running sender and its modem simulator.
 
 The typer app lives here; each command lives beside the code it drives and registers itself on `app`
-when its module is imported (listener/run.py: `run`; listener/modem/cli.py: `simulate-modem`).
+when its module is imported (listener/run.py: `run`; listener/modem/cli.py: `simulate-modem`;
+listener/modem/pdu_cli.py: `decode-pdu`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ app = typer.Typer(
 )
 
 #: Modules whose import registers their commands on `app`.
-COMMAND_MODULES = ("listener.run", "listener.modem.cli")
+COMMAND_MODULES = ("listener.run", "listener.modem.cli", "listener.modem.pdu_cli")
 
 
 def main() -> None:

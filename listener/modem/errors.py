@@ -65,6 +65,19 @@ def send_fate(exc: BaseException) -> SendFate:
     return SendFate.MAYBE_SENT
 
 
+class MalformedPduError(ModemError):
+    """A PDU read from the modem (or typed by a person) cannot be decoded; `reason` says what is wrong,
+    in one line (e.g. "TP-UDL says 40 septets but only 12 octets follow").
+
+    Not about sending, so it belongs to no send family. The listener stores such a PDU raw with the
+    reason and deletes it from the modem only after that, so nothing is lost and nothing crashes.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 # -- nothing left the modem ------------------------------------------------------------------------
 
 

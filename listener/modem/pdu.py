@@ -1,12 +1,13 @@
-"""SMS-SUBMIT TPDUs (3GPP TS 23.040 §9.2.2.2) for AT+CMGS in PDU mode, and a decoder for them.
+"""SMS-SUBMIT TPDUs (3GPP TS 23.040 §9.2.2.2) for AT+CMGS in PDU mode.
 
 PDU mode is how a modem sends anything but plain single-part GSM text: UCS-2 (accents, emoji) and
 concatenated SMS, whose user data header (IEI 00: 8-bit reference, total, sequence) makes the phone
 show the parts as one bubble. GSM-7 user data is packed 7 bits per character, least significant bit
 first; after a header, fill bits align the first character on a septet boundary.
 
-The decoder is what the simulator (and the tests) use to read back what the driver wrote; it also
-understands IEI 08 (16-bit reference) and the usual data coding schemes.
+Reading PDUs (SMS-SUBMIT back, SMS-DELIVER, SMS-STATUS-REPORT) lives in `pdu_decode`; the names the
+simulator and older callers import from here (`decode_submit`, `DecodedSubmit`, `Concatenation`,
+`PduError`, the septet packers) are re-exported.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from listener.modem.encoding import GSM_CODEC, Alphabet, encode_text, gsm7_septets
-from listener.modem.errors import InvalidMessageError
+from listener.modem.encoding import Alphabet, encode_text, gsm7_septets
+from listener.modem.errors import InvalidMessageError, MalformedPduError
+from listener.modem.gsm7 import pack_septets as pack_septets
+from listener.modem.gsm7 import unpack_septets as unpack_septets
+from listener.modem.pdu_decode import DecodedSubmit as DecodedSubmit
+from listener.modem.pdu_decode import decode_submit as decode_submit
+from listener.modem.pdu_fields import Concatenation as Concatenation
 
 #: TP-MTI SMS-SUBMIT (01) with TP-VPF "relative" (10 in bits 4-3).
 _FIRST_OCTET = 0x11
@@ -27,8 +33,8 @@ _DCS = {"gsm7": 0x00, "ucs2": 0x08}
 _NUMBER_RE = re.compile(r"^\+?\d{1,20}$")
 
 
-class PduError(ValueError):
-    """A PDU that cannot be decoded (used by the simulator to answer +CMS ERROR: 304)."""
+#: The simulator's name for a PDU it cannot read (it answers +CMS ERROR: 304).
+PduError = MalformedPduError
 
 
 @dataclass(frozen=True)
@@ -37,28 +43,6 @@ class SubmitPdu:
 
     hex: str
     tpdu_length: int
-
-
-@dataclass(frozen=True)
-class Concatenation:
-    reference: int
-    total: int
-    sequence: int
-
-
-@dataclass(frozen=True)
-class DecodedSubmit:
-    """An SMS-SUBMIT read back from hex."""
-
-    number: str
-    #: "gsm7", "ucs2" or "8bit" (binary user data; `text` then holds it in hex)
-    alphabet: str
-    text: str
-    user_data: bytes
-    concatenation: Concatenation | None
-    status_report_requested: bool
-    message_reference: int
-    validity: int | None
 
 
 # -- building ---------------------------------------------------------------------------------------
@@ -74,29 +58,6 @@ def encode_address(number: str) -> bytes:
     padded = digits + ("F" if len(digits) % 2 else "")
     swapped = "".join(padded[i + 1] + padded[i] for i in range(0, len(padded), 2))
     return bytes([len(digits), 0x91 if international else 0x81]) + bytes.fromhex(swapped)
-
-
-def pack_septets(septets: bytes, fill_bits: int = 0) -> bytes:
-    """Pack 7-bit values LSB first, starting after `fill_bits` zero bits."""
-    out = bytearray()
-    acc = 0
-    nbits = fill_bits
-    for septet in septets:
-        acc |= (septet & 0x7F) << nbits
-        nbits += 7
-        while nbits >= 8:
-            out.append(acc & 0xFF)
-            acc >>= 8
-            nbits -= 8
-    if nbits > 0:
-        out.append(acc & 0xFF)
-    return bytes(out)
-
-
-def unpack_septets(data: bytes, count: int, fill_bits: int = 0) -> bytes:
-    """Inverse of pack_septets: `count` septets starting after `fill_bits` bits."""
-    value = int.from_bytes(data, "little")
-    return bytes((value >> (fill_bits + 7 * i)) & 0x7F for i in range(count))
 
 
 def concat_header(reference: int, total: int, sequence: int) -> bytes:
@@ -143,115 +104,3 @@ def build_submit(
         )
         pdus.append(SubmitPdu(hex="00" + tpdu.hex().upper(), tpdu_length=len(tpdu)))
     return pdus
-
-
-# -- decoding ---------------------------------------------------------------------------------------
-
-
-def _decode_address(data: bytes, pos: int) -> tuple[str, int]:
-    digits_count = data[pos]
-    toa = data[pos + 1]
-    octets = (digits_count + 1) // 2
-    raw = data[pos + 2 : pos + 2 + octets]
-    if len(raw) != octets:
-        raise PduError("address runs past the end of the PDU")
-    if (toa & 0x70) == 0x50:  # alphanumeric
-        text = unpack_septets(raw, digits_count * 4 // 7).decode(GSM_CODEC, errors="replace")
-        return text, pos + 2 + octets
-    digits = "".join(f"{b & 0x0F:X}{b >> 4:X}" for b in raw)[:digits_count]
-    prefix = "+" if (toa & 0x70) == 0x10 else ""
-    return prefix + digits, pos + 2 + octets
-
-
-def _alphabet_of(dcs: int) -> str:
-    if dcs & 0xC0 == 0x00:  # general data coding group
-        return {0: "gsm7", 1: "8bit", 2: "ucs2"}.get((dcs >> 2) & 0x03, "8bit")
-    if dcs & 0xF0 == 0xF0:
-        return "8bit" if dcs & 0x04 else "gsm7"
-    if dcs & 0xF0 == 0xE0:
-        return "ucs2"
-    return "gsm7"
-
-
-def _parse_header(header: bytes) -> Concatenation | None:
-    pos = 0
-    while pos + 1 < len(header):
-        iei, length = header[pos], header[pos + 1]
-        value = header[pos + 2 : pos + 2 + length]
-        if iei == 0x00 and length == 3:
-            return Concatenation(value[0], value[1], value[2])
-        if iei == 0x08 and length == 4:
-            return Concatenation(int.from_bytes(value[:2], "big"), value[2], value[3])
-        pos += 2 + length
-    return None
-
-
-def decode_submit(hex_text: str, *, with_smsc: bool = True) -> DecodedSubmit:
-    """Read an SMS-SUBMIT back from the hex a driver wrote after AT+CMGS (PDU mode)."""
-    try:
-        data = bytes.fromhex(hex_text.strip())
-    except ValueError as exc:
-        raise PduError(f"not hex: {exc}") from exc
-    try:
-        pos = 1 + data[0] if with_smsc else 0
-        first = data[pos]
-        if first & 0x03 != 0x01:
-            raise PduError(f"not an SMS-SUBMIT (first octet {first:02X})")
-        message_reference = data[pos + 1]
-        number, pos = _decode_address(data, pos + 2)
-        _pid, dcs = data[pos], data[pos + 1]
-        pos += 2
-        vpf = (first >> 3) & 0x03
-        validity: int | None = None
-        if vpf == 0b10:
-            validity = data[pos]
-            pos += 1
-        elif vpf in (0b01, 0b11):
-            pos += 7
-        udl = data[pos]
-        ud = data[pos + 1 :]
-    except IndexError as exc:
-        raise PduError("PDU ends too early") from exc
-    alphabet = _alphabet_of(dcs)
-    header = b""
-    if first & _UDHI:
-        if not ud:
-            raise PduError("UDHI set but no user data")
-        header = ud[: 1 + ud[0]]
-    concatenation = _parse_header(header[1:]) if header else None
-    if alphabet == "gsm7":
-        header_bits = len(header) * 8
-        fill = (7 - header_bits % 7) % 7 if header else 0
-        header_septets = (header_bits + fill) // 7
-        count = udl - header_septets
-        if count < 0 or (header_bits + fill + 7 * count + 7) // 8 > len(ud):
-            raise PduError(f"TP-UDL {udl} does not match {len(ud)} octets of user data")
-        payload = unpack_septets(ud[len(header) :], count, fill)
-    else:
-        if udl != len(ud):
-            raise PduError(f"TP-UDL {udl} does not match {len(ud)} octets of user data")
-        payload = ud[len(header) :]
-    text = decode_payload(alphabet, payload)
-    return DecodedSubmit(
-        number=number,
-        alphabet=alphabet,
-        text=text,
-        user_data=payload,
-        concatenation=concatenation,
-        status_report_requested=bool(first & _SRR),
-        message_reference=message_reference,
-        validity=validity,
-    )
-
-
-def decode_payload(alphabet: str, payload: bytes) -> str:
-    """One part's text. Parts are decoded one by one, as a phone that shows them apart would: a
-    surrogate pair or an escape sequence split across parts (which the driver never produces) comes
-    out as `\ufffd` or a wrong character instead of being silently repaired by joining."""
-    if alphabet == "ucs2":
-        return payload.decode("utf-16-be", errors="replace")
-    if alphabet == "gsm7":
-        if payload.endswith(b"\x1b"):
-            return payload[:-1].decode(GSM_CODEC, errors="replace") + "\ufffd"
-        return payload.decode(GSM_CODEC, errors="replace")
-    return payload.hex()

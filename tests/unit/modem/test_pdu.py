@@ -88,8 +88,8 @@ def test_decoder_understands_16_bit_reference_headers() -> None:
         ("zz", "not hex"),
         ("0011", "ends too early"),
         ("0000000B915155214365F70000AA0161", "not an SMS-SUBMIT"),
-        ("0011000B915155214365F70000AA0561", "TP-UDL 5"),
-        ("0011000B915155214365F70008AA050061", "TP-UDL 5"),
+        ("0011000B915155214365F70000AA0561", "TP-UDL says 5 septets but only 1 octet follow"),
+        ("0011000B915155214365F70008AA050061", "TP-UDL says 5 octets but only 2 octets follow"),
     ],
 )
 def test_decoder_names_the_problem(hex_text: str, problem: str) -> None:
