@@ -266,13 +266,13 @@ def parse_listing(memory: str, lines: Sequence[str]) -> list[StoredSms]:
 
 
 def parse_read(memory: str, index: int, lines: Sequence[str]) -> StoredSms | None:
-    """`+CMGR: <stat>,[<alpha>],<length>` and the PDU; no header, or length 0, is an empty slot."""
+    """`+CMGR: <stat>,[<alpha>],<length>` and the PDU; no header, or a header without a PDU line
+    (`+CMGR: 0,,0`), is an empty slot. The PDU is returned as it is, even if <length> disagrees."""
     for position, line in enumerate(lines):
         if not line.upper().startswith("+CMGR:"):
             continue
         header = _header_fields(line[6:])
-        length = header[-1] if header else ""
-        if length == "0" or position + 1 >= len(lines):
+        if position + 1 >= len(lines):
             return None
         stat = int(header[0]) if header[0].isdigit() else 0
         return StoredSms(memory, index, stat, lines[position + 1].strip().upper())
