@@ -426,3 +426,18 @@ class _AnyTime(datetime):
 
 def _any_time() -> datetime:
     return _AnyTime(2000, 1, 1, tzinfo=UTC)
+
+
+async def test_text_mode_asks_for_reports_with_csmp(sim: ModemSimulator, open_modem: OpenModem) -> None:
+    sim.auto_status_reports = 0x00
+    modem = await open_modem(sim, mode="text")
+    result = await modem.send_sms(NUMBER, "plain text")
+    assert "AT+CSMP=49,167,0,0" in sim.commands
+    assert [(r.reference, r.recipient) for r in sim.pending_reports] == [(int(result.reference), NUMBER)]
+    # Reading switches to PDU mode; the next text-mode send switches back.
+    sim.deliver_pending_reports()
+    notice = await next_of(modem, StoredNotice)
+    assert isinstance(notice, StoredNotice)
+    assert await modem.read_stored(notice.memory, notice.index) is not None
+    await modem.send_sms(NUMBER, "plain again")
+    assert commands(sim, "AT+CMGF")[-3:] == ["AT+CMGF=1", "AT+CMGF=0", "AT+CMGF=1"]
