@@ -608,8 +608,8 @@ as $$
 declare
   v_id bigint;
 begin
-  insert into public.messages (phone_number, content, status, reply_kind, inbound_message_id)
-  values ($2, $4, 'queued', $3, $1)
+  insert into public.messages (phone_number, content, status, reply_kind, inbound_message_id, created_at)
+  values ($2, $4, 'queued', $3, $1, pg_catalog.statement_timestamp())
   returning id into v_id;
   return v_id;
 end
