@@ -47,7 +47,8 @@ create unique index sent_parts_position_key on public.sent_parts (message_id, pa
 create index sent_parts_match_idx on public.sent_parts (worker_id, reference, sent_at);
 
 alter table public.sent_parts enable row level security;
-revoke all on table public.sent_parts from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL).
+revoke all on table public.sent_parts from public, anon, authenticated, service_role;
 grant select on table public.sent_parts to service_role;
 revoke all on sequence public.sent_parts_id_seq from public, anon, authenticated, service_role;
 
@@ -80,7 +81,8 @@ create unique index status_reports_natural_key on public.status_reports
 create index status_reports_message_idx on public.status_reports (message_id) where message_id is not null;
 
 alter table public.status_reports enable row level security;
-revoke all on table public.status_reports from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL).
+revoke all on table public.status_reports from public, anon, authenticated, service_role;
 grant select on table public.status_reports to service_role;
 revoke all on sequence public.status_reports_id_seq from public, anon, authenticated, service_role;
 
