@@ -593,6 +593,20 @@ as $$
                          from internal.recipient_keys k where k.id = $1), internal.legal_open(null, '{}', $2))
 $$;
 
+-- May the rest of a started message of key `key` still go out at `at` (the grace after the window closed)?
+create function internal.key_in_grace(key integer, at timestamptz, grace interval)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select $3 > interval '0'
+         and internal.business_open($2 - $3)
+         and coalesce((select internal.legal_open(k.region, k.time_zones, $2)
+                              and internal.legal_open(k.region, k.time_zones, $2 - $3)
+                         from internal.recipient_keys k where k.id = $1), false)
+$$;
+
 create function internal.key_next_opening(key integer, after timestamptz)
 returns timestamptz
 language sql
@@ -652,6 +666,7 @@ revoke all on function internal.open_keys(timestamptz) from public, anon, authen
 revoke all on function internal.grace_keys(timestamptz, interval) from public, anon, authenticated, service_role;
 revoke all on function internal.key_open(integer, timestamptz) from public, anon, authenticated, service_role;
 revoke all on function internal.key_next_opening(integer, timestamptz) from public, anon, authenticated, service_role;
+revoke all on function internal.key_in_grace(integer, timestamptz, interval) from public, anon, authenticated, service_role;
 revoke all on function internal.key_caps(integer) from public, anon, authenticated, service_role;
 revoke all on function internal.capped_keys() from public, anon, authenticated, service_role;
 
