@@ -25,6 +25,102 @@ comment on table internal.campaign_pacing is
 
 revoke all on table internal.campaign_pacing from public, anon, authenticated, service_role;
 
+-- issue 13: recipient window -------------------------------------------------------------------------
+-- Each scheduled message carries the key of its recipient's place (internal.recipient_keys: region and
+-- time zones, 20261201000150_recipient_rules.sql), set from its phone number on insert and whenever the
+-- number changes; a person cannot set it. Promotion and the claim compute the keys whose window is open
+-- once per call and filter with `recipient_key = any (open keys)`: no window function per row.
+alter table public.scheduled_messages add column recipient_key integer;
+
+create function internal.scheduled_messages_recipient_key()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  new.recipient_key := internal.recipient_key(new.phone_number);
+  return new;
+end
+$$;
+
+create trigger scheduled_messages_recipient_key
+  before insert or update of phone_number, recipient_key on public.scheduled_messages
+  for each row execute function internal.scheduled_messages_recipient_key();
+revoke all on function internal.scheduled_messages_recipient_key() from public, anon, authenticated, service_role;
+
+update public.scheduled_messages set recipient_key = null where recipient_key is null;  -- existing rows
+alter table public.scheduled_messages alter column recipient_key set not null;
+comment on column public.scheduled_messages.recipient_key is
+  'Kept by the database: the recipient''s place (region and time zones) whose window promotion and the '
+  'claim check (docs/recipient-windows.md).';
+
+-- An edited number -> zones row re-keys the messages still to be sent to numbers under it.
+create function internal.recipient_number_prefixes_rekey()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.scheduled_messages s
+     set recipient_key = null
+   where s.status in ('SCH', 'queued', 'failed')
+     and (s.phone_number like '+' || coalesce(new.prefix, old.prefix) || '%'
+          or s.phone_number like '+' || coalesce(old.prefix, new.prefix) || '%');
+  return null;
+end
+$$;
+
+create trigger recipient_number_prefixes_rekey
+  after insert or update or delete on public.recipient_number_prefixes
+  for each row execute function internal.recipient_number_prefixes_rekey();
+revoke all on function internal.recipient_number_prefixes_rekey() from public, anon, authenticated, service_role;
+
+-- Frequency caps count the marketing messages promoted to a number (queued_at within the period).
+create index scheduled_messages_recipient_cap_idx
+  on public.scheduled_messages (phone_number, queued_at) where queued_at is not null;
+
+-- Would one more message to `phone` at `at` exceed a cap of key `key`? `pending`: numbers this call has
+-- already chosen (each counts as one more message now).
+create function internal.cap_reached(key integer, phone text, at timestamptz, pending text[])
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select exists (
+    select 1
+      from internal.key_caps($1) c
+     where (select count(*) from public.scheduled_messages s
+             where s.phone_number = $2 and s.queued_at > $3 - c.per_period and s.queued_at <= $3)
+           + (select count(*) from unnest($4) p where p = $2)
+           >= c.max_messages)
+$$;
+
+-- The first moment from `at` on at which one more message to `phone` is under every cap of `key`.
+create function internal.cap_free_at(key integer, phone text, at timestamptz)
+returns timestamptz
+language sql
+stable
+set search_path = ''
+as $$
+  select greatest($3, max(f.free_at))
+    from internal.key_caps($1) c
+   cross join lateral (
+     select q.queued_at + c.per_period as free_at
+       from (select s.queued_at, count(*) over () as n,
+                    row_number() over (order by s.queued_at) as k
+               from public.scheduled_messages s
+              where s.phone_number = $2 and s.queued_at > $3 - c.per_period and s.queued_at <= $3) q
+      where q.k = q.n - c.max_messages + 1
+   ) f
+$$;
+
+revoke all on function internal.cap_reached(integer, text, timestamptz, text[])
+  from public, anon, authenticated, service_role;
+revoke all on function internal.cap_free_at(integer, text, timestamptz) from public, anon, authenticated, service_role;
+
 -- Promote the SCH rows among `ids` that nobody else holds: one INSERT of their bubbles and one UPDATE of
 -- the rows, in one statement. A retry (promotions > 0) creates bubbles only for the parts whose text and
 -- recipient did not already go out; when every part did, the row is sent at once. Returns how many rows
@@ -93,7 +189,8 @@ begin
 end
 $$;
 
--- Promote due SCH rows (scheduled_for <= now), at most batch_limit rows, paced per campaign.
+-- Promote due SCH rows (scheduled_for <= now), at most batch_limit rows, paced per campaign, whose
+-- recipient's window is open and who are under their caps (issue 13: recipient window).
 -- Pacing: each promotion gets a release slot = greatest(scheduled_for, last slot + catch_up_gap). A row is
 -- released on the first call at or after its slot. When the call comes more than one pg_cron tick late
 -- (65 s) after the slot, the slot becomes the call time itself, so an overdue backlog leaves one message
@@ -122,12 +219,20 @@ declare
   v_count integer;
   v_error text;
   v_id bigint;
+  -- issue 13: recipient window
+  v_open_keys integer[];
+  v_capped_keys integer[];
+  v_cap_phones text[] := '{}'::text[];
 begin
   if v_limit < 1 or v_limit > 1000000 then
     raise exception 'process_scheduled_messages: batch_limit must be between 1 and 1000000, got %', v_limit
       using errcode = 'invalid_parameter_value';
   end if;
   v_gap := (internal.settings()).catch_up_gap;
+  -- issue 13: recipient window: only rows whose recipient's effective window is open now are due; the
+  -- rest stay SCH and are due again when it opens. Caps are checked only for keys that have one.
+  v_open_keys := internal.open_keys(v_at);
+  v_capped_keys := internal.capped_keys();
 
   -- issue 12: opt-out. A due SCH row to an opted-out number ends cancelled with the reason, before the
   -- pacing looks at the rest (it takes no slot). Rows another promotion holds are left to it.
@@ -149,9 +254,10 @@ begin
   -- the earliest due row first), each campaign's rows in time order, choosing what the pacing releases.
   -- The scan takes no locks; the chosen rows are locked and promoted together afterwards.
   for v_row in
-    select s.id, s.scheduled_for, coalesce(s.campaign_name, '') as campaign_key
+    select s.id, s.scheduled_for, coalesce(s.campaign_name, '') as campaign_key, s.phone_number, s.recipient_key
       from public.scheduled_messages s
      where s.status = 'SCH' and s.scheduled_for <= v_at
+       and s.recipient_key = any (v_open_keys)  -- issue 13: recipient window
      order by min(s.scheduled_for) over (partition by coalesce(s.campaign_name, '')),
               coalesce(s.campaign_name, ''), s.scheduled_for, s.id
   loop
@@ -174,6 +280,11 @@ begin
     if v_last_slot is not null and v_at < v_last_slot + v_gap then
       v_skip := true;  -- paced: the rest of this campaign waits for a later call
       continue;
+    end if;
+    -- issue 13: recipient window: over a frequency cap the row stays SCH (due again once it is under).
+    if v_row.recipient_key = any (v_capped_keys) then
+      continue when internal.cap_reached(v_row.recipient_key, v_row.phone_number, v_at, v_cap_phones);
+      v_cap_phones := v_cap_phones || v_row.phone_number;
     end if;
     v_candidate := greatest(v_row.scheduled_for, v_last_slot + v_gap);
     v_slot := case when v_at - v_candidate > v_tolerance then v_at else v_candidate end;
@@ -217,8 +328,9 @@ $$;
 
 comment on function public.process_scheduled_messages(integer) is
   'Promote due SCH rows into queued bubbles (at most batch_limit rows), paced per campaign by '
-  'send_window.catch_up_gap, on the database clock. Does not look at the send window: '
-  'process_scheduled_messages_safe() does (and the claim checks it again). Returns how many were promoted.';
+  'send_window.catch_up_gap, on the database clock, only when the recipient''s effective window is open '
+  'and the recipient is under its frequency caps (docs/recipient-windows.md; the claim checks the window '
+  'again). Returns how many were promoted.';
 
 -- The seed's entry point (pg_cron, the listener fallback, the edge function, a person): only inside the
 -- send window, and never raises: an error is returned in error_message.

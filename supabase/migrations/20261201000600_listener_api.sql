@@ -44,11 +44,30 @@ revoke all on table public.listener_status from public, anon, authenticated;
 grant select, insert, update, delete on table public.listener_status to service_role;
 
 -- ---------------------------------------------------------------------------------------------
+-- issue 13: recipient window: pacing at the modem. Per campaign, the scheduled message whose first
+-- bubble was claimed last and when. After a listener outage the queue holds many messages of one
+-- campaign; the claim hands out the next recipient's first bubble only catch_up_gap after the previous
+-- one (the rest of a started message is never held back).
+-- ---------------------------------------------------------------------------------------------
+create table internal.campaign_claims (
+  campaign_key text primary key,
+  scheduled_message_id bigint not null,
+  claimed_at timestamptz not null
+);
+
+comment on table internal.campaign_claims is
+  'Per campaign (coalesce(campaign_name, '''')): the latest claim of a message''s first bubble; the next '
+  'recipient of the campaign is claimable from claimed_at + send_window.catch_up_gap.';
+revoke all on table internal.campaign_claims from public, anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
 -- claim_next_bubble: hand the oldest claimable bubble to one worker, or nothing.
 -- Claimable = queued, due (next_attempt_at null or <= now), its scheduled message queued with this
--- bubble's promotion, every earlier bubble of the same promotion sent, and the send window open now,
--- or, for the rest of a message that has already started, closed less than send_window.bubble_grace
--- ago. One statement: the CTE locks the candidate with FOR UPDATE SKIP LOCKED (concurrent claimers pass
+-- bubble's promotion, every earlier bubble of the same promotion sent, and its recipient's effective
+-- window (business window ∩ recipient rules, no blackout) open now, or, for the rest of a message that
+-- has already started, closed less than send_window.bubble_grace ago while the recipient's legal hours
+-- still allow now (issue 13), and a first bubble only catch_up_gap after the campaign's previous
+-- recipient (pacing at the modem, issue 13). One statement: the CTE locks the candidate with FOR UPDATE SKIP LOCKED (concurrent claimers pass
 -- over each other's row), the UPDATE marks it sending. Oldest = lowest id, i.e. promotion order, so a
 -- started message is finished before the next recipient's.
 -- ---------------------------------------------------------------------------------------------
@@ -65,8 +84,11 @@ declare
   claimer constant text := pg_catalog.btrim(coalesce(claim_next_bubble.worker_id, ''));
   moment constant timestamptz := pg_catalog.statement_timestamp();
   settings public.send_window;
-  window_open boolean;
-  grace_open boolean;
+  -- issue 13: recipient window
+  open_keys integer[];
+  grace_keys integer[];
+  paced_campaigns text[];
+  paced_messages bigint[];
 begin
   if claimer = '' or pg_catalog.length(claimer) > 100 then
     raise exception 'claim_next_bubble: worker_id must be 1 to 100 characters, got "%"', pg_catalog.left(claimer, 40)
@@ -94,20 +116,34 @@ begin
   end if;
 
   settings := internal.settings();
-  window_open := public.is_business_hours(moment);
-  grace_open := not window_open
-                and settings.bubble_grace > interval '0'
-                and public.is_business_hours(moment - settings.bubble_grace);
-  if not window_open and not grace_open then
+  -- issue 13: recipient window: the recipient keys open now, and those where a started message may
+  -- finish (grace); the campaigns whose previous recipient was claimed less than catch_up_gap ago.
+  open_keys := internal.open_keys(moment);
+  grace_keys := internal.grace_keys(moment, settings.bubble_grace);
+  if cardinality(open_keys) = 0 and cardinality(grace_keys) = 0 then
     return;
   end if;
+  select coalesce(array_agg(p.campaign_key), '{}'::text[]), coalesce(array_agg(p.scheduled_message_id), '{}'::bigint[])
+    into paced_campaigns, paced_messages
+    from internal.campaign_claims p
+   where p.claimed_at > moment - settings.catch_up_gap;
 
   return query
   with candidate as (
-    select m.id
+    select m.id, coalesce(sm.campaign_name, '') as campaign, sm.id as scheduled_id, st.started
       from public.messages m
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
+     cross join lateral (
+           select exists (
+                    select 1
+                      from public.messages earlier
+                     where earlier.scheduled_message_id = m.scheduled_message_id
+                       and earlier.promotion = m.promotion
+                       and earlier.bubble_index < m.bubble_index
+                       and earlier.status = 'sent'
+                  ) as started
+         ) st
      where m.status = 'queued'
        -- Re-check (invariant b): never hand out a bubble of a campaign row that was cancelled.
        and not exists (select 1 from public.campaign_messages c
@@ -123,30 +159,34 @@ begin
                 and earlier.bubble_index < m.bubble_index
                 and earlier.status <> 'sent'
            )
-       and (
-             window_open
-             or exists (
-                  select 1
-                    from public.messages earlier
-                   where earlier.scheduled_message_id = m.scheduled_message_id
-                     and earlier.promotion = m.promotion
-                     and earlier.bubble_index < m.bubble_index
-                     and earlier.status = 'sent'
-                )
-           )
+       -- issue 13: recipient window (grace only for the rest of a started message) and pacing.
+       and (sm.recipient_key = any (open_keys) or (st.started and sm.recipient_key = any (grace_keys)))
+       and (st.started or sm.id = any (paced_messages) or coalesce(sm.campaign_name, '') <> all (paced_campaigns))
      order by m.id
      limit 1
      for update of m skip locked
+  ),
+  claimed as (
+    update public.messages target
+       set status = 'sending',
+           worker_id = claimer,
+           claimed_at = moment,
+           attempts = target.attempts + 1
+      from candidate
+     where target.id = candidate.id
+       and target.status = 'queued'
+    returning target.*
+  ),
+  paced as (  -- issue 13: pacing at the modem: a new recipient of the campaign was claimed now
+    insert into internal.campaign_claims as p (campaign_key, scheduled_message_id, claimed_at)
+    select c.campaign, c.scheduled_id, moment
+      from candidate c
+      join claimed on claimed.id = c.id
+     where not c.started
+    on conflict on constraint campaign_claims_pkey do update
+      set scheduled_message_id = excluded.scheduled_message_id, claimed_at = excluded.claimed_at
   )
-  update public.messages target
-     set status = 'sending',
-         worker_id = claimer,
-         claimed_at = moment,
-         attempts = target.attempts + 1
-    from candidate
-   where target.id = candidate.id
-     and target.status = 'queued'
-  returning target.*;
+  select claimed.* from claimed;
 end;
 $$;
 
@@ -429,7 +469,8 @@ grant execute on function public.recover_stale_claims(text) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- next_bubble_due_at: the earliest moment claim_next_bubble() would hand something out, counting
--- retry times and the send window; null when no queued bubble can become claimable by time alone
+-- retry times, each recipient's effective window and the claim pacing (issue 13); null when no queued
+-- bubble can become claimable by time alone
 -- (none queued, or all wait for an earlier bubble). The listener sleeps until then.
 -- ---------------------------------------------------------------------------------------------
 create function public.next_bubble_due_at()
@@ -443,15 +484,16 @@ declare
   moment constant timestamptz := pg_catalog.statement_timestamp();
   settings public.send_window;
   earliest timestamptz;
-  earliest_started timestamptz;
-  opening timestamptz;
   reply_due timestamptz;
 begin
+  settings := internal.settings();
   -- issue 12: queued replies are claimable at any hour (least() below ignores a null).
   select min(greatest(coalesce(m.next_attempt_at, moment), moment)) into reply_due
     from public.messages m
    where m.status = 'queued' and m.scheduled_message_id is null and m.reply_kind is not null;
-
+  -- issue 13: recipient window: the earliest due bubble per recipient key (and started or not), moved
+  -- to that key's next opening when its window is closed then (a started message's rest may use the
+  -- grace); a first bubble waits for its campaign's pacing (catch_up_gap after the previous recipient).
   with ready as (
     select greatest(coalesce(m.next_attempt_at, moment), moment) as due,
            exists (
@@ -460,7 +502,10 @@ begin
                 and earlier.promotion = m.promotion
                 and earlier.bubble_index < m.bubble_index
                 and earlier.status = 'sent'
-           ) as started
+           ) as started,
+           sm.recipient_key,
+           sm.id as scheduled_id,
+           coalesce(sm.campaign_name, '') as campaign
       from public.messages m
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
@@ -477,31 +522,30 @@ begin
                 and earlier.bubble_index < m.bubble_index
                 and earlier.status <> 'sent'
            )
+  ),
+  paced as (
+    select r.recipient_key, r.started,
+           case when not r.started and p.scheduled_message_id is distinct from r.scheduled_id
+                then greatest(r.due, p.claimed_at + settings.catch_up_gap)
+                else r.due end as due
+      from ready r
+      left join internal.campaign_claims p on p.campaign_key = r.campaign
+  ),
+  groups as (
+    select g.recipient_key, g.started, min(g.due) as due from paced g group by g.recipient_key, g.started
   )
-  select min(due), min(due) filter (where started)
-    into earliest, earliest_started
-    from ready;
-
-  if earliest is null then
-    return reply_due;
-  end if;
-  if public.is_business_hours(earliest) then
-    return least(earliest, reply_due);
-  end if;
-  settings := internal.settings();
-  opening := public.next_window_opening(earliest);
-  if earliest_started is not null
-     and earliest_started < opening
-     and settings.bubble_grace > interval '0'
-     and public.is_business_hours(earliest_started - settings.bubble_grace) then
-    return least(earliest_started, reply_due);
-  end if;
-  return least(opening, reply_due);
+  select min(case when internal.key_open(g.recipient_key, g.due) then g.due
+                  when g.started and internal.key_in_grace(g.recipient_key, g.due, settings.bubble_grace) then g.due
+                  else internal.key_next_opening(g.recipient_key, g.due) end)
+    into earliest
+    from groups g;
+  return least(earliest, reply_due);
 end;
 $$;
 
 comment on function public.next_bubble_due_at() is
-  'The earliest moment a queued bubble becomes claimable (retry times and the send window counted); null when none can by time alone.';
+  'The earliest moment a queued bubble becomes claimable (retry times, each recipient''s effective window and '
+  'the campaign pacing counted); null when none can by time alone.';
 revoke all on function public.next_bubble_due_at() from public, anon, authenticated;
 grant execute on function public.next_bubble_due_at() to service_role;
 

@@ -3,7 +3,7 @@
 -- message outside the window or re-dated a send. No writing function accepts a moment argument.
 begin;
 \ir ../_fixture.psql
-select plan(2);
+select plan(3);
 
 select is(
   (select array_agg(p.oid::regprocedure::text order by 1)
@@ -21,8 +21,16 @@ select is(
      from pg_proc p
     where p.pronamespace = 'public'::regnamespace
       and 'at' = any (coalesce(p.proargnames, '{}'))
-      and p.proname not in ('is_business_hours', 'window_closing')),
-  null, 'only the read-only is_business_hours(at) and window_closing(at) take an `at`');
+      and p.proname not in ('is_business_hours', 'window_closing',
+                            -- issue 13: the read-only recipient window functions (docs/recipient-windows.md)
+                            'recipient_window_open', 'recipient_window_closing')),
+  null, 'only the read-only window functions (is_business_hours, window_closing, recipient_window_*) take an `at`');
+select is(
+  (select array_agg(p.oid::regprocedure::text)
+     from pg_proc p
+    where p.pronamespace = 'public'::regnamespace
+      and p.proname like 'recipient_window%' and p.provolatile = 'v'),
+  null, 'the recipient window functions are read-only (stable)');
 
 select * from finish();
 rollback;
