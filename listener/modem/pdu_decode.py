@@ -54,14 +54,14 @@ class Deliver:
 
     #: `+` and digits (international), digits (national/unknown), or the alphanumeric sender's text
     sender: str
-    #: the type of number: "international", "national", "unknown", "alphanumeric", ...
-    sender_kind: str
     text: str
     #: TP-SCTS: when the service centre received it, with the centre's offset from UTC
     timestamp: dt.datetime
     concat: Concatenation | None
     #: "gsm7", "ucs2" or "8bit" (8-bit data: `text` is the payload in lowercase hex)
     encoding: str
+    #: the sender's type of number: "international", "national", "unknown", "alphanumeric", ...
+    sender_kind: str
     smsc: str | None
     protocol_id: int
     coding: DataCoding

@@ -152,8 +152,8 @@ def read_timestamp(cursor: Cursor, field_name: str) -> dt.datetime:
         if low > 9 or high > 9:
             raise MalformedPduError(f"{field_name} octet {octet:02X} is not BCD")
         values.append(low * 10 + high)
-    tz = raw[6]
-    if tz & 0x07 > 9 or tz >> 4 > 9:
+    tz = raw[6]  # low nibble: sign bit and tens digit (0-7), high nibble: units digit
+    if tz >> 4 > 9:
         raise MalformedPduError(f"{field_name} time zone octet {tz:02X} is not BCD")
     quarters = (tz & 0x07) * 10 + (tz >> 4)
     offset = dt.timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1)
@@ -242,7 +242,7 @@ class UserData:
     tables: ShiftTables = field(default_factory=ShiftTables)
     #: IEIs present in the header, in order (concatenation and national language ones included)
     header_ieis: tuple[int, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
