@@ -315,7 +315,6 @@ class Receiver:
         self.needs_ack = False
         self._read_memory: str | None = None
         self._switchable = False
-        self._readable: tuple[str, ...] = ()
         self._acks: set[asyncio.Task[None]] = set()
 
     @property
@@ -385,7 +384,6 @@ class Receiver:
             lists = []
         readable = lists[0] if lists else ()
         receivable = lists[2] if len(lists) > 2 else readable
-        self._readable = readable
         for memory in STORAGE_PREFERENCE:
             if memory not in receivable or memory not in readable:
                 continue
@@ -411,7 +409,6 @@ class Receiver:
             if usage and usage[0][0] is not None:
                 self.storage = usage[-1][0] or usage[0][0]
                 self._read_memory = usage[0][0]
-                self._switchable = bool(readable)
                 for name, used, total in usage:
                     if name is not None:
                         self._state.storage[name] = (used, total)
