@@ -141,5 +141,6 @@ def test_time_stamp_known_vector() -> None:
 def test_addresses() -> None:
     assert smsc_field("+15550000100").hex().upper() == "07915155000001F0"
     assert encode_originator("+15557654321").hex().upper() == "0B915155674523F1"
-    # Alphanumeric "Verizon": type D0, 7 characters in 7 octets = 14 semi-octets.
-    assert encode_originator("Verizon")[:2] == bytes([14, 0xD0])
+    # Alphanumeric "Verizon": type D0, 7 characters = 49 bits in 13 semi-octets (7 octets).
+    assert encode_originator("Verizon")[:2] == bytes([13, 0xD0])
+    assert len(encode_originator("Verizon")) == 2 + 7
