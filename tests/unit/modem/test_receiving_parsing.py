@@ -16,6 +16,7 @@ from listener.modem.receiving import (
     parse_ranges,
     parse_read,
     parse_usage,
+    with_smsc,
 )
 from listener.modem.simulator.pdus import encode_originator, encode_timestamp, smsc_field
 from tests.unit.modem.inbound import _timestamp
@@ -141,5 +142,23 @@ def test_time_stamp_known_vector() -> None:
 def test_addresses() -> None:
     assert smsc_field("+15550000100").hex().upper() == "07915155000001F0"
     assert encode_originator("+15557654321").hex().upper() == "0B915155674523F1"
-    # Alphanumeric "Verizon": type D0, 7 characters in 7 octets = 14 semi-octets.
-    assert encode_originator("Verizon")[:2] == bytes([14, 0xD0])
+    # Alphanumeric "Verizon": type D0, 7 characters = 49 bits in 13 semi-octets (7 octets).
+    assert encode_originator("Verizon")[:2] == bytes([13, 0xD0])
+    assert len(encode_originator("Verizon")) == 2 + 7
+
+
+@pytest.mark.parametrize(
+    ("pdu", "length", "expected"),
+    [
+        ("0791ab", "5", "0791AB"),  # with its SMSC field: longer than the TPDU
+        ("06D60B91", "4", "0006D60B91"),  # exactly the TPDU: no SMSC field, `00` put in front
+        ("00", "0", "00"),
+        ("ZZ", "1", "ZZ"),  # not hex: left as it is, for the malformed-PDU record
+    ],
+)
+def test_pdus_always_come_with_an_smsc_field(pdu: str, length: str, expected: str) -> None:
+    assert with_smsc(pdu, length) == expected
+
+
+def test_a_listing_without_smsc_fields() -> None:
+    assert parse_listing("SR", ["+CMGL: 1,0,,2", "06D6"]) == [StoredSms("SR", 1, 0, "0006D6")]

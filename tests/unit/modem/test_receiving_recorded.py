@@ -71,3 +71,23 @@ async def test_ec25_listing_with_a_direct_report_inside_it() -> None:
     events = [modem.inbound.get_nowait() for _ in range(modem.inbound.qsize())]
     assert [type(e).__name__ for e in events] == ["ReceptionStarted", "DirectPdu"]
     assert transport.unexpected == []
+
+
+async def test_a_modem_that_will_not_list_its_memories_is_read_where_it_stores() -> None:
+    steps = [
+        *QUECTEL_EC25_INIT[:-1],
+        (b"AT+CMGF=0\r", ok()),
+        (b"AT+CPMS=?\r", lines("ERROR")),
+        (b"AT+CPMS?\r", ok('+CPMS: "SM",3,20,"SM",3,20,"SM",3,20')),
+        (b"AT+CNMI=?\r", lines("ERROR")),
+        (b"AT+CNMI=2,1,0,2,0\r", ok()),
+        (b"AT+CMGL=4\r", ok()),  # no AT+CPMS="SM" first: it is never switched
+        (b"AT+CMGR=2\r", ok(f"+CMGR: 1,,{tpdu_length(HELLO)}", HELLO)),
+    ]
+    modem, transport = scripted_modem(steps, receive=True, status_reports=True)
+    await modem.initialise()
+    assert modem.snapshot().storage == "SM 3/20"
+    assert await modem.list_stored() == []
+    assert await modem.read_stored("SM", 2) == StoredSms("SM", 2, 1, HELLO)
+    assert transport.unexpected == []
+    assert transport.steps == []
