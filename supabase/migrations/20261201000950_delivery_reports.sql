@@ -168,7 +168,6 @@ declare
   v_report public.status_reports;
   v_part public.sent_parts;
   v_anchor timestamptz;
-  v_bubble public.messages;
 begin
   if v_worker = '' or char_length(v_worker) > 100 then
     raise exception 'record_status_report: worker_id must be 1 to 100 characters' using errcode = '22023';
@@ -228,8 +227,7 @@ begin
                    max(coalesce(p.discharge_time, p.reported_at)) as last_delivery
               from public.sent_parts p
              where p.message_id = v_part.message_id) x
-     where m.id = v_part.message_id
-    returning m.* into v_bubble;
+     where m.id = v_part.message_id;
   end if;
 
   report_id := v_report.id;
