@@ -108,7 +108,51 @@ revoke all on function internal.send_window_refuse_truncate() from public, anon,
 
 insert into public.send_window default values on conflict (id) do nothing;
 
--- Is the send window open at `at`? Opening time inclusive, closing time exclusive.
+-- ---------------------------------------------------------------------------------------------------
+-- issue 13: blackout dates: whole days (in the business zone, send_window.time_zone) on which the window
+-- stays closed (holidays). Every window function honours them. Fill from the `holidays` package:
+-- docs/recipient-windows.md.
+-- ---------------------------------------------------------------------------------------------------
+create table public.blackout_dates (
+  day date primary key,
+  name text not null,
+  created_at timestamptz not null default now(),
+  constraint blackout_dates_day_range check (day >= '2000-01-01' and day < '2200-01-01'),
+  constraint blackout_dates_name_length check (length(name) between 1 and 200)
+);
+
+comment on table public.blackout_dates is
+  'Days (business local date, send_window.time_zone) on which no marketing text is sent: holidays.';
+
+alter table public.blackout_dates enable row level security;
+revoke all on table public.blackout_dates from public, anon, authenticated;
+grant select, insert, update, delete on table public.blackout_dates to service_role;
+
+create function internal.blackout_dates_validate()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.day is null or not pg_catalog.isfinite(new.day) or new.day < '2000-01-01' or new.day >= '2200-01-01' then
+    raise exception 'blackout_dates row %: day must be a date in the years 2000-2199', coalesce(new.day::text, '(null)')
+      using errcode = 'check_violation', constraint = 'blackout_dates_day_range';
+  end if;
+  if coalesce(pg_catalog.btrim(new.name), '') = '' or length(new.name) > 200 then
+    raise exception 'blackout_dates row %: name must be 1 to 200 characters (e.g. Christmas Day)', new.day
+      using errcode = 'check_violation', constraint = 'blackout_dates_name_length';
+  end if;
+  return new;
+end
+$$;
+
+create trigger blackout_dates_validate
+  before insert or update on public.blackout_dates
+  for each row execute function internal.blackout_dates_validate();
+revoke all on function internal.blackout_dates_validate() from public, anon, authenticated, service_role;
+
+-- Is the send window open at `at`? Opening time inclusive, closing time exclusive; never on a blackout date.
 create function public.is_business_hours(at timestamptz default statement_timestamp())
 returns boolean
 language sql
@@ -119,6 +163,7 @@ as $$
     (select extract(isodow from l.local_time)::integer = any (w.week_days)
             and l.local_time::time >= w.opens_at
             and l.local_time::time < w.closes_at
+            and not exists (select 1 from public.blackout_dates b where b.day = l.local_time::date)
        from public.send_window w
        cross join lateral (select $1 at time zone w.time_zone as local_time) l
       where w.id),
@@ -126,7 +171,8 @@ as $$
 $$;
 
 comment on function public.is_business_hours(timestamptz) is
-  'True when `at` (default: the start of the statement) is inside the send window: a listed ISO week day, opens_at <= local time < closes_at.';
+  'True when `at` (default: the start of the statement) is inside the send window: a listed ISO week day '
+  'that is not a blackout date, opens_at <= local time < closes_at.';
 
 -- The start of the next window strictly after `after` (today's opening if still ahead, else a later day).
 create function public.next_window_opening(after timestamptz default statement_timestamp())
@@ -137,11 +183,12 @@ set search_path = ''
 as $$
   select min(o.opening)
     from public.send_window w
-    cross join lateral generate_series(0, 8) as d(n)
+    cross join lateral generate_series(0, 60) as d(n)  -- 60 days: room for blackout dates
     cross join lateral (select ($1 at time zone w.time_zone)::date + d.n as day) l
     cross join lateral (select (l.day + w.opens_at) at time zone w.time_zone as opening) o
    where w.id
      and extract(isodow from l.day)::integer = any (w.week_days)
+     and not exists (select 1 from public.blackout_dates b where b.day = l.day)
      and o.opening > $1
 $$;
 

@@ -250,48 +250,8 @@ create trigger recipient_number_prefixes_validate
   for each row execute function internal.recipient_number_prefixes_validate();
 revoke all on function internal.recipient_number_prefixes_validate() from public, anon, authenticated, service_role;
 
--- ---------------------------------------------------------------------------------------------------
--- Blackout dates: whole days (in the business zone, send_window.time_zone) on which nothing is sent.
--- Fill from the `holidays` package: docs/recipient-windows.md.
--- ---------------------------------------------------------------------------------------------------
-create table public.blackout_dates (
-  day date primary key,
-  name text not null,
-  created_at timestamptz not null default now(),
-  constraint blackout_dates_day_range check (day >= '2000-01-01' and day < '2200-01-01'),
-  constraint blackout_dates_name_length check (length(name) between 1 and 200)
-);
-
-comment on table public.blackout_dates is
-  'Days (business local date, send_window.time_zone) on which no marketing text is sent: holidays.';
-
-alter table public.blackout_dates enable row level security;
-revoke all on table public.blackout_dates from public, anon, authenticated;
-grant select, insert, update, delete on table public.blackout_dates to service_role;
-
-create function internal.blackout_dates_validate()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if new.day is null or not pg_catalog.isfinite(new.day) or new.day < '2000-01-01' or new.day >= '2200-01-01' then
-    raise exception 'blackout_dates row %: day must be a date in the years 2000-2199', coalesce(new.day::text, '(null)')
-      using errcode = 'check_violation', constraint = 'blackout_dates_day_range';
-  end if;
-  if coalesce(pg_catalog.btrim(new.name), '') = '' or length(new.name) > 200 then
-    raise exception 'blackout_dates row %: name must be 1 to 200 characters (e.g. Christmas Day)', new.day
-      using errcode = 'check_violation', constraint = 'blackout_dates_name_length';
-  end if;
-  return new;
-end
-$$;
-
-create trigger blackout_dates_validate
-  before insert or update on public.blackout_dates
-  for each row execute function internal.blackout_dates_validate();
-revoke all on function internal.blackout_dates_validate() from public, anon, authenticated, service_role;
+-- Blackout dates (public.blackout_dates) live in 20261201000100_send_window.sql: the business window
+-- functions honour them too.
 
 -- ---------------------------------------------------------------------------------------------------
 -- Internals: where a number is, which rules apply, is the window open.
@@ -365,42 +325,44 @@ as $$
     array['default'])
 $$;
 
--- Is the business window open at `at` and `at` not on a blackout date (business local date)?
-create function internal.business_open(at timestamptz)
-returns boolean
-language sql
-stable
-set search_path = ''
-as $$
-  select public.is_business_hours($1)
-         and not exists (select 1
-                           from public.blackout_dates b
-                           join public.send_window w on w.id
-                          where b.day = ($1 at time zone w.time_zone)::date)
-$$;
+-- Every (zone, rule) a place must satisfy: each of its zones (or the business zone when it has none)
+-- with each rule of its region. Views, not functions, so that the queries below evaluate a whole set of
+-- places in one statement (a function call per place and moment costs tens of microseconds).
+-- A prefix row's places, and the place '' of a number no prefix matches (no region, business zone):
+create view internal.prefix_rules as
+select p.prefix, p.region, z.zone, r.rule
+  from (select n.prefix, n.region, n.time_zones from public.recipient_number_prefixes n
+        union all
+        select '', null, '{}'::text[]) p
+ cross join lateral unnest(case when cardinality(p.time_zones) > 0 then p.time_zones
+                                else array[(select w.time_zone from public.send_window w where w.id)] end) z(zone)
+ cross join lateral unnest(coalesce((select array_agg(x.rule) from public.recipient_rules x
+                                      where x.rule in (split_part(p.region, '-', 1), p.region)),
+                                    array['default'])) r(rule);
 
--- Do the recipient's rules allow `at` in every one of its zones (the legal hours; no business window)?
-create function internal.legal_open(region text, time_zones text[], at timestamptz)
-returns boolean
-language sql
-stable
-set search_path = ''
-as $$
-  select not exists (
-    select 1
-      from unnest(internal.zones_or_business($2)) z(zone)
-     cross join unnest(internal.rules_for($1)) r(rule)
-     cross join lateral (select $3 at time zone z.zone as local_time) l
-     where not exists (
-             select 1
-               from public.recipient_rule_hours h
-              where h.rule = r.rule
-                and extract(isodow from l.local_time)::integer = any (h.iso_days)
-                and l.local_time::time >= h.opens_at
-                and (h.closes_at = '24:00' or l.local_time::time < h.closes_at)
-           )
-  )
-$$;
+-- The same for the recipient keys of scheduled messages (internal.recipient_keys, below).
+create table internal.recipient_keys (
+  id integer generated always as identity primary key,
+  region text,
+  time_zones text[] not null,
+  constraint recipient_keys_place unique nulls not distinct (region, time_zones)
+);
+
+comment on table internal.recipient_keys is
+  'The distinct (region, time zones) of scheduled recipients; scheduled_messages.recipient_key points here.';
+revoke all on table internal.recipient_keys from public, anon, authenticated, service_role;
+
+create view internal.key_rules as
+select k.id as key_id, k.region, z.zone, r.rule
+  from internal.recipient_keys k
+ cross join lateral unnest(case when cardinality(k.time_zones) > 0 then k.time_zones
+                                else array[(select w.time_zone from public.send_window w where w.id)] end) z(zone)
+ cross join lateral unnest(coalesce((select array_agg(x.rule) from public.recipient_rules x
+                                      where x.rule in (split_part(k.region, '-', 1), k.region)),
+                                    array['default'])) r(rule);
+
+revoke all on table internal.prefix_rules from public, anon, authenticated, service_role;
+revoke all on table internal.key_rules from public, anon, authenticated, service_role;
 
 -- The effective window of a region and its zones over [from_at, until_at) as a multirange: the business
 -- window on days that are not blackout dates ∩ each applicable rule in each zone. Open intervals are
@@ -515,17 +477,6 @@ $$;
 
 -- Recipient keys: one per (region, time zones) a scheduled message was planned for (0500 stores the id on
 -- scheduled_messages at insert). Promotion and the claim compute the open keys once per call.
-create table internal.recipient_keys (
-  id integer generated always as identity primary key,
-  region text,
-  time_zones text[] not null,
-  constraint recipient_keys_place unique nulls not distinct (region, time_zones)
-);
-
-comment on table internal.recipient_keys is
-  'The distinct (region, time zones) of scheduled recipients; scheduled_messages.recipient_key points here.';
-revoke all on table internal.recipient_keys from public, anon, authenticated, service_role;
-
 -- The key of a number (created on first use).
 create function internal.recipient_key(phone_number text)
 returns integer
@@ -553,31 +504,50 @@ begin
 end
 $$;
 
--- The keys whose effective window is open at `at` (business window, no blackout, every zone's rules).
+-- The keys whose effective window is open at `at` (business window, no blackout, every zone's rules):
+-- one statement over every key.
 create function internal.open_keys(at timestamptz)
 returns integer[]
 language sql
 stable
 set search_path = ''
 as $$
-  select case when internal.business_open($1)
+  select case when public.is_business_hours($1)
               then coalesce((select array_agg(k.id order by k.id) from internal.recipient_keys k
-                              where internal.legal_open(k.region, k.time_zones, $1)), '{}'::integer[])
+                              where not exists (
+                                      select 1 from internal.key_rules kr
+                                       where kr.key_id = k.id
+                                         and not exists (
+                                               select 1 from public.recipient_rule_hours h
+                                                where h.rule = kr.rule
+                                                  and extract(isodow from ($1 at time zone kr.zone))::integer = any (h.iso_days)
+                                                  and ($1 at time zone kr.zone)::time >= h.opens_at
+                                                  and (h.closes_at = '24:00' or ($1 at time zone kr.zone)::time < h.closes_at)))),
+                            '{}'::integer[])
               else '{}'::integer[] end
 $$;
 
 -- The keys where the rest of a started message may still go out at `at`: the window was open `grace`
--- ago and the legal hours of every zone still allow `at` (grace never runs past 21:00 recipient time).
+-- ago and the legal hours of every zone allow both moments (grace never runs past 21:00 recipient time).
 create function internal.grace_keys(at timestamptz, grace interval)
 returns integer[]
 language sql
 stable
 set search_path = ''
 as $$
-  select case when $2 > interval '0' and internal.business_open($1 - $2)
+  select case when $2 > interval '0' and public.is_business_hours($1 - $2)
               then coalesce((select array_agg(k.id order by k.id) from internal.recipient_keys k
-                              where internal.legal_open(k.region, k.time_zones, $1)
-                                and internal.legal_open(k.region, k.time_zones, $1 - $2)), '{}'::integer[])
+                              where not exists (
+                                      select 1 from internal.key_rules kr
+                                      cross join (values ($1), ($1 - $2)) m(moment)
+                                       where kr.key_id = k.id
+                                         and not exists (
+                                               select 1 from public.recipient_rule_hours h
+                                                where h.rule = kr.rule
+                                                  and extract(isodow from (m.moment at time zone kr.zone))::integer = any (h.iso_days)
+                                                  and (m.moment at time zone kr.zone)::time >= h.opens_at
+                                                  and (h.closes_at = '24:00' or (m.moment at time zone kr.zone)::time < h.closes_at)))),
+                            '{}'::integer[])
               else '{}'::integer[] end
 $$;
 
@@ -588,9 +558,7 @@ language sql
 stable
 set search_path = ''
 as $$
-  select internal.business_open($2)
-         and coalesce((select internal.legal_open(k.region, k.time_zones, $2)
-                         from internal.recipient_keys k where k.id = $1), internal.legal_open(null, '{}', $2))
+  select $1 = any (internal.open_keys($2))
 $$;
 
 -- May the rest of a started message of key `key` still go out at `at` (the grace after the window closed)?
@@ -600,11 +568,7 @@ language sql
 stable
 set search_path = ''
 as $$
-  select $3 > interval '0'
-         and internal.business_open($2 - $3)
-         and coalesce((select internal.legal_open(k.region, k.time_zones, $2)
-                              and internal.legal_open(k.region, k.time_zones, $2 - $3)
-                         from internal.recipient_keys k where k.id = $1), false)
+  select $1 = any (internal.grace_keys($2, $3))
 $$;
 
 create function internal.key_next_opening(key integer, after timestamptz)
@@ -652,8 +616,6 @@ revoke all on function internal.recipient_prefix(text) from public, anon, authen
 revoke all on function internal.recipient_place(text) from public, anon, authenticated, service_role;
 revoke all on function internal.zones_or_business(text[]) from public, anon, authenticated, service_role;
 revoke all on function internal.rules_for(text) from public, anon, authenticated, service_role;
-revoke all on function internal.business_open(timestamptz) from public, anon, authenticated, service_role;
-revoke all on function internal.legal_open(text, text[], timestamptz) from public, anon, authenticated, service_role;
 revoke all on function internal.window_ranges(text, text[], timestamptz, timestamptz)
   from public, anon, authenticated, service_role;
 revoke all on function internal.window_next_opening(text, text[], timestamptz)
@@ -681,8 +643,20 @@ stable
 security definer
 set search_path = ''
 as $$
-  select internal.business_open($2) and internal.legal_open(p.region, p.time_zones, $2)
-    from internal.recipient_place(internal.check_recipient($1, 'recipient_window_open')) p
+  select internal.check_recipient($1, 'recipient_window_open') is not null
+         and public.is_business_hours($2)
+         and not exists (
+               select 1 from internal.prefix_rules pr
+                where pr.prefix = coalesce((select p.prefix from public.recipient_number_prefixes p
+                                             where p.prefix in (substr($1, 2, 1), substr($1, 2, 2), substr($1, 2, 3),
+                                                                substr($1, 2, 4))
+                                             order by length(p.prefix) desc limit 1), '')
+                  and not exists (
+                        select 1 from public.recipient_rule_hours h
+                         where h.rule = pr.rule
+                           and extract(isodow from ($2 at time zone pr.zone))::integer = any (h.iso_days)
+                           and ($2 at time zone pr.zone)::time >= h.opens_at
+                           and (h.closes_at = '24:00' or ($2 at time zone pr.zone)::time < h.closes_at)))
 $$;
 
 comment on function public.recipient_window_open(text, timestamptz) is

@@ -351,9 +351,12 @@ begin
     processed_count := 0;
     error_message := null;
     skipped_reason := format(
-      'Outside business hours (%s-%s %s, ISO days %s); next window opens %s %s',
+      'Outside business hours (%s-%s %s, ISO days %s%s); next window opens %s %s',
       to_char(v_settings.opens_at, 'HH24:MI'), to_char(v_settings.closes_at, 'HH24:MI'), v_settings.time_zone,
       array_to_string(v_settings.week_days, ','),
+      -- issue 13: recipient window: say so when today is a blackout date
+      (select '; blackout date: ' || b.name from public.blackout_dates b
+        where b.day = (v_at at time zone v_settings.time_zone)::date),
       to_char(public.next_window_opening(v_at) at time zone v_settings.time_zone, 'Dy YYYY-MM-DD HH24:MI'),
       v_settings.time_zone);
     return next;
