@@ -770,6 +770,9 @@ grant execute on function public.recipient_profile(text) to service_role;
 -- ---------------------------------------------------------------------------------------------------
 -- The generated rows (last, so the triggers above check them too).
 -- ---------------------------------------------------------------------------------------------------
+-- The generated rows are checked once, set-based, instead of row by row: the row trigger's lookup in
+-- pg_timezone_names reads the whole time zone database each time (minutes for these ~650 rows).
+alter table public.recipient_number_prefixes disable trigger recipient_number_prefixes_validate;
 -- BEGIN GENERATED recipient_number_prefixes (python -m sms_common.recipient_prefixes --write)
 -- phonenumbers 9.0.43: 657 rows. Do not edit by hand; regenerate.
 insert into public.recipient_number_prefixes (prefix, region, time_zones, description) values
@@ -1431,3 +1434,23 @@ insert into public.recipient_number_prefixes (prefix, region, time_zones, descri
   ('996', 'KG', '{Asia/Bishkek}', 'KG'),
   ('998', 'UZ', '{Asia/Tashkent}', 'UZ');
 -- END GENERATED recipient_number_prefixes
+alter table public.recipient_number_prefixes enable trigger recipient_number_prefixes_validate;
+do $$
+declare
+  v_bad record;
+begin
+  select p.prefix, z.zone into v_bad
+    from public.recipient_number_prefixes p
+   cross join lateral unnest(p.time_zones) z(zone)
+   where z.zone not in (select n.name from pg_catalog.pg_timezone_names n)
+   limit 1;
+  if found then
+    raise exception 'recipient_number_prefixes row "%": time zone "%" is not known to this server',
+      v_bad.prefix, v_bad.zone
+      using hint = 'Regenerate the rows with python -m sms_common.recipient_prefixes --write.';
+  end if;
+  update public.recipient_number_prefixes p
+     set time_zones = array(select distinct z from unnest(p.time_zones) z order by z)
+   where p.time_zones is distinct from array(select distinct z from unnest(p.time_zones) z order by z);
+end
+$$;
