@@ -463,7 +463,8 @@ as $$
     join public.recipient_rules r on r.rule = x.rule
 $$;
 
--- The key of a number (created on first use).
+-- The key of a number (created on first use). Called by a row trigger on every inserted scheduled
+-- message: two indexed lookups, no nested function calls.
 create function internal.recipient_key(phone_number text)
 returns integer
 language plpgsql
@@ -471,19 +472,25 @@ volatile
 set search_path = ''
 as $$
 declare
-  v_place record;
+  v_region text;
+  v_zones text[] := '{}'::text[];
   v_id integer;
 begin
-  select * into v_place from internal.recipient_place($1);
+  select p.region, p.time_zones into v_region, v_zones
+    from public.recipient_number_prefixes p
+   where p.prefix in (substr($1, 2, 1), substr($1, 2, 2), substr($1, 2, 3), substr($1, 2, 4))
+   order by length(p.prefix) desc
+   limit 1;
+  v_zones := coalesce(v_zones, '{}'::text[]);
   select k.id into v_id from internal.recipient_keys k
-   where k.region is not distinct from v_place.region and k.time_zones = v_place.time_zones;
+   where k.region is not distinct from v_region and k.time_zones = v_zones;
   if v_id is null then
-    insert into internal.recipient_keys (region, time_zones) values (v_place.region, v_place.time_zones)
+    insert into internal.recipient_keys (region, time_zones) values (v_region, v_zones)
     on conflict on constraint recipient_keys_place do nothing
     returning id into v_id;
     if v_id is null then
       select k.id into v_id from internal.recipient_keys k
-       where k.region is not distinct from v_place.region and k.time_zones = v_place.time_zones;
+       where k.region is not distinct from v_region and k.time_zones = v_zones;
     end if;
   end if;
   return v_id;
