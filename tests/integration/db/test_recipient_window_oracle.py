@@ -129,13 +129,16 @@ class Oracle:
         assert row is not None
         self.business_zone = str(row[0])
         self.business = Business(ZoneInfo(row[0]), frozenset(row[1]), row[2], _closing(row[3]))
+        self._places: dict[str, tuple[list[ZoneInfo], list[list[Hours]]]] = {}
 
     def rules_for(self, region: str | None) -> list[list[Hours]]:
         names = [r for r in ((region or "").split("-")[0], region or "") if r and r in self.rules]
         return [self.rules[r] for r in dict.fromkeys(names or ["default"])]
 
     def place(self, number: str) -> tuple[list[ZoneInfo], list[list[Hours]]]:
-        return _zones(number, self.business_zone), self.rules_for(NUMBERS[number])
+        if number not in self._places:
+            self._places[number] = (_zones(number, self.business_zone), self.rules_for(NUMBERS[number]))
+        return self._places[number]
 
     def open(self, number: str, moment: datetime) -> bool:
         zones, rules = self.place(number)
