@@ -325,22 +325,8 @@ as $$
     array['default'])
 $$;
 
--- Every (zone, rule) a place must satisfy: each of its zones (or the business zone when it has none)
--- with each rule of its region. Views, not functions, so that the queries below evaluate a whole set of
--- places in one statement (a function call per place and moment costs tens of microseconds).
--- A prefix row's places, and the place '' of a number no prefix matches (no region, business zone):
-create view internal.prefix_rules as
-select p.prefix, p.region, z.zone, r.rule
-  from (select n.prefix, n.region, n.time_zones from public.recipient_number_prefixes n
-        union all
-        select '', null, '{}'::text[]) p
- cross join lateral unnest(case when cardinality(p.time_zones) > 0 then p.time_zones
-                                else array[(select w.time_zone from public.send_window w where w.id)] end) z(zone)
- cross join lateral unnest(coalesce((select array_agg(x.rule) from public.recipient_rules x
-                                      where x.rule in (split_part(p.region, '-', 1), p.region)),
-                                    array['default'])) r(rule);
-
--- The same for the recipient keys of scheduled messages (internal.recipient_keys, below).
+-- Recipient keys: one per (region, time zones) a scheduled message was planned for (0500 stores the id on
+-- scheduled_messages at insert). Promotion and the claim compute the open keys once per call.
 create table internal.recipient_keys (
   id integer generated always as identity primary key,
   region text,
@@ -352,6 +338,9 @@ comment on table internal.recipient_keys is
   'The distinct (region, time zones) of scheduled recipients; scheduled_messages.recipient_key points here.';
 revoke all on table internal.recipient_keys from public, anon, authenticated, service_role;
 
+-- Every (zone, rule) a recipient key must satisfy: each of its zones (or the business zone when it has
+-- none) with each rule of its region. A view, not a function, so that open_keys evaluates every key in
+-- one statement (a function call per key and moment costs tens of microseconds).
 create view internal.key_rules as
 select k.id as key_id, k.region, z.zone, r.rule
   from internal.recipient_keys k
@@ -361,7 +350,6 @@ select k.id as key_id, k.region, z.zone, r.rule
                                       where x.rule in (split_part(k.region, '-', 1), k.region)),
                                     array['default'])) r(rule);
 
-revoke all on table internal.prefix_rules from public, anon, authenticated, service_role;
 revoke all on table internal.key_rules from public, anon, authenticated, service_role;
 
 -- The effective window of a region and its zones over [from_at, until_at) as a multirange: the business
@@ -475,9 +463,8 @@ as $$
     join public.recipient_rules r on r.rule = x.rule
 $$;
 
--- Recipient keys: one per (region, time zones) a scheduled message was planned for (0500 stores the id on
--- scheduled_messages at insert). Promotion and the claim compute the open keys once per call.
--- The key of a number (created on first use).
+-- The key of a number (created on first use). Called by a row trigger on every inserted scheduled
+-- message: two indexed lookups, no nested function calls.
 create function internal.recipient_key(phone_number text)
 returns integer
 language plpgsql
@@ -485,19 +472,25 @@ volatile
 set search_path = ''
 as $$
 declare
-  v_place record;
+  v_region text;
+  v_zones text[] := '{}'::text[];
   v_id integer;
 begin
-  select * into v_place from internal.recipient_place($1);
+  select p.region, p.time_zones into v_region, v_zones
+    from public.recipient_number_prefixes p
+   where p.prefix in (substr($1, 2, 1), substr($1, 2, 2), substr($1, 2, 3), substr($1, 2, 4))
+   order by length(p.prefix) desc
+   limit 1;
+  v_zones := coalesce(v_zones, '{}'::text[]);
   select k.id into v_id from internal.recipient_keys k
-   where k.region is not distinct from v_place.region and k.time_zones = v_place.time_zones;
+   where k.region is not distinct from v_region and k.time_zones = v_zones;
   if v_id is null then
-    insert into internal.recipient_keys (region, time_zones) values (v_place.region, v_place.time_zones)
+    insert into internal.recipient_keys (region, time_zones) values (v_region, v_zones)
     on conflict on constraint recipient_keys_place do nothing
     returning id into v_id;
     if v_id is null then
       select k.id into v_id from internal.recipient_keys k
-       where k.region is not distinct from v_place.region and k.time_zones = v_place.time_zones;
+       where k.region is not distinct from v_region and k.time_zones = v_zones;
     end if;
   end if;
   return v_id;
@@ -636,27 +629,57 @@ revoke all on function internal.capped_keys() from public, anon, authenticated, 
 -- The public API (docs/recipient-windows.md). Read-only; each takes an optional moment.
 -- ---------------------------------------------------------------------------------------------------
 
+-- plpgsql with plans cached across calls: the oracle test asks it for a million (number, moment) pairs
+-- in one statement, and the views call it per row. Same rules as the set-based internal.open_keys.
 create function public.recipient_window_open(phone_number text, at timestamptz default statement_timestamp())
 returns boolean
-language sql
+language plpgsql
 stable
+parallel safe
 security definer
 set search_path = ''
 as $$
-  select internal.check_recipient($1, 'recipient_window_open') is not null
-         and public.is_business_hours($2)
-         and not exists (
-               select 1 from internal.prefix_rules pr
-                where pr.prefix = coalesce((select p.prefix from public.recipient_number_prefixes p
-                                             where p.prefix in (substr($1, 2, 1), substr($1, 2, 2), substr($1, 2, 3),
-                                                                substr($1, 2, 4))
-                                             order by length(p.prefix) desc limit 1), '')
-                  and not exists (
-                        select 1 from public.recipient_rule_hours h
-                         where h.rule = pr.rule
-                           and extract(isodow from ($2 at time zone pr.zone))::integer = any (h.iso_days)
-                           and ($2 at time zone pr.zone)::time >= h.opens_at
-                           and (h.closes_at = '24:00' or ($2 at time zone pr.zone)::time < h.closes_at)))
+declare
+  v_settings public.send_window;
+  v_local timestamp;
+  v_region text;
+  v_zones text[];
+begin
+  if internal.phone_problem(recipient_window_open.phone_number) is not null then
+    perform internal.check_recipient(recipient_window_open.phone_number, 'recipient_window_open');
+  end if;
+  -- The business window first (is_business_hours, written out: most moments end here).
+  select * into v_settings from public.send_window w where w.id;
+  v_local := recipient_window_open.at at time zone v_settings.time_zone;
+  if not (extract(isodow from v_local)::integer = any (v_settings.week_days)
+          and v_local::time >= v_settings.opens_at and v_local::time < v_settings.closes_at)
+     or exists (select 1 from public.blackout_dates b where b.day = v_local::date) then
+    return false;
+  end if;
+  -- Its place (longest prefix) and then every rule in every zone.
+  select p.region, p.time_zones into v_region, v_zones
+    from public.recipient_number_prefixes p
+   where p.prefix in (substr(recipient_window_open.phone_number, 2, 1), substr(recipient_window_open.phone_number, 2, 2),
+                      substr(recipient_window_open.phone_number, 2, 3), substr(recipient_window_open.phone_number, 2, 4))
+   order by length(p.prefix) desc
+   limit 1;
+  if cardinality(coalesce(v_zones, '{}'::text[])) = 0 then
+    v_zones := array[v_settings.time_zone];
+  end if;
+  return not exists (
+    select 1
+      from unnest(v_zones) z(zone)
+     cross join lateral (select recipient_window_open.at at time zone z.zone as local_time) l
+     cross join unnest(coalesce((select array_agg(x.rule) from public.recipient_rules x
+                                  where x.rule in (split_part(v_region, '-', 1), v_region)),
+                                array['default'])) r(rule)
+     where not exists (
+             select 1 from public.recipient_rule_hours h
+              where h.rule = r.rule
+                and extract(isodow from l.local_time)::integer = any (h.iso_days)
+                and l.local_time::time >= h.opens_at
+                and (h.closes_at = '24:00' or l.local_time::time < h.closes_at)));
+end
 $$;
 
 comment on function public.recipient_window_open(text, timestamptz) is

@@ -50,10 +50,12 @@ create trigger scheduled_messages_recipient_key
 revoke all on function internal.scheduled_messages_recipient_key() from public, anon, authenticated, service_role;
 
 update public.scheduled_messages set recipient_key = null where recipient_key is null;  -- existing rows
-alter table public.scheduled_messages alter column recipient_key set not null;
+-- Null only for rows written with triggers off (a bulk restore, `session_replication_role = replica`):
+-- such a row is never promoted or claimed until `update scheduled_messages set recipient_key = null`
+-- computes its key.
 comment on column public.scheduled_messages.recipient_key is
   'Kept by the database: the recipient''s place (region and time zones) whose window promotion and the '
-  'claim check (docs/recipient-windows.md).';
+  'claim check (docs/recipient-windows.md). Null only when written with triggers off; setting it recomputes it.';
 
 -- An edited number -> zones row re-keys the messages still to be sent to numbers under it.
 create function internal.recipient_number_prefixes_rekey()

@@ -43,9 +43,17 @@ def schedule_many(conn: Conn, rows: Sequence[tuple[datetime, str | None]]) -> li
 
 
 def open_window_always(conn: Conn) -> None:
-    """Every day, all day: for tests that must promote at the real now()."""
+    """Every day, all day: for tests that must promote at the real now(). The recipients' quiet-hour rules
+    (docs/recipient-windows.md) are opened too, or a test number would wait for 8:00 at its own place."""
     conn.execute(
         "update public.send_window set week_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '24:00'"
+    )
+    conn.execute(
+        "delete from public.recipient_rule_hours h using public.recipient_rule_hours e"
+        " where h.rule = e.rule and h.id > e.id"
+    )
+    conn.execute(
+        "update public.recipient_rule_hours set iso_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '24:00'"
     )
 
 

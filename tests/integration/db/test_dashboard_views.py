@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.integration.db.helpers import Conn, schedule
+from tests.integration.db.helpers import Conn, open_window_always, schedule
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -30,9 +30,9 @@ def test_next_sends_orders_by_time_and_waits_for_the_window(conn: Conn) -> None:
 
 
 def test_today_counts_every_status_for_the_local_day(conn: Conn) -> None:
-    conn.execute(
-        "update public.send_window set week_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '24:00'"
-    )
+    open_window_always(
+        conn
+    )  # the business window and the recipients' rules: promotion runs on the real clock
     local_now = datetime.now(UTC).astimezone(PACIFIC)
     start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     in_today = max(start_of_day + timedelta(seconds=1), local_now - timedelta(minutes=1))

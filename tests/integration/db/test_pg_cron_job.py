@@ -26,12 +26,23 @@ def cron_conn(cron_db_url: str) -> Iterator[Conn]:
             "select week_days, opens_at, closes_at from public.send_window where id"
         ).fetchone()
         assert saved is not None
+        # open_window_always opens the recipients' quiet-hour rules too (this database is shared): keep them
+        saved_hours = connection.execute(
+            "select rule, iso_days, opens_at, closes_at from public.recipient_rule_hours order by id"
+        ).fetchall()
         try:
             yield connection
         finally:
             connection.execute(
                 "update public.send_window set week_days = %s, opens_at = %s, closes_at = %s", saved
             )
+            connection.execute("delete from public.recipient_rule_hours")
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    "insert into public.recipient_rule_hours (rule, iso_days, opens_at, closes_at)"
+                    " values (%s, %s, %s, %s)",
+                    saved_hours,
+                )
             # A queued message cannot be deleted (invariant d): cancel it, then delete it with its bubbles.
             connection.execute(
                 "update public.scheduled_messages set status = 'cancelled'"

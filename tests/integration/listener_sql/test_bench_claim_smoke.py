@@ -7,10 +7,12 @@ import re
 import subprocess
 import sys
 
-from tests.harness import REPO_ROOT
+from tests.harness import REPO_ROOT, PinnedClock
 
 
-def test_bench_claim_quick_runs_and_prints_the_ratio(db_url: str) -> None:
+def test_bench_claim_quick_runs_and_prints_the_ratio(db_url: str, clock: PinnedClock) -> None:
+    # The claim and promotion act on the database clock; `clock` freezes it on a Wednesday afternoon,
+    # inside the send window and the recipients' windows (bench_claim's own cluster does the same).
     result = subprocess.run(
         [sys.executable, str(REPO_ROOT / "bench" / "bench_claim.py"), "--quick", "--db-url", db_url],
         capture_output=True,
