@@ -189,7 +189,7 @@ def test_concurrent_schedule_runs_never_double_schedule(db_url: str, conn: Conn)
     errors: list[BaseException] = []
 
     def first() -> None:
-        def hold(plan: Plan) -> bool:
+        def hold(prepared: db.PreparedPlan) -> bool:
             # The first run holds its row locks until the second run is seen waiting for them.
             assert second_waiting.wait(timeout=30)
             return True
