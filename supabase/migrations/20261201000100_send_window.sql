@@ -17,6 +17,9 @@ create table public.send_window (
   claim_lease interval not null default '10 minutes',
   max_attempts integer not null default 5,
   retry_base interval not null default '15 seconds',
+  -- issue 13: recipient window: the global frequency cap (off when recipient_cap is null).
+  recipient_cap integer,
+  recipient_cap_period interval not null default '24 hours',
   updated_at timestamptz not null default now(),
   constraint send_window_singleton check (id),
   constraint send_window_opens_before_closes check (opens_at < closes_at),
@@ -31,7 +34,10 @@ create table public.send_window (
     check (claim_lease between interval '1 minute' and interval '1 day'),
   constraint send_window_max_attempts_bounds check (max_attempts between 1 and 1000),
   constraint send_window_retry_base_bounds check (retry_base between interval '1 millisecond' and interval '1 hour'),
-  constraint send_window_time_zone_length check (length(time_zone) <= 64)
+  constraint send_window_time_zone_length check (length(time_zone) <= 64),
+  constraint send_window_recipient_cap_bounds check (recipient_cap between 1 and 1000),
+  constraint send_window_recipient_cap_period_bounds
+    check (recipient_cap_period between interval '1 minute' and interval '366 days')
 );
 
 comment on table public.send_window is
@@ -40,7 +46,11 @@ comment on table public.send_window is
 comment on column public.send_window.catch_up_gap is
   'Least spacing between two promotions of one campaign when messages are overdue (backlog after an outage).';
 comment on column public.send_window.bubble_grace is
-  'A message whose first bubble went out may finish this long after the window closes.';
+  'A message whose first bubble went out may finish this long after the window closes (never past the '
+  'recipient''s legal hours: docs/recipient-windows.md).';
+comment on column public.send_window.recipient_cap is
+  'Global frequency cap: at most this many marketing messages per recipient per recipient_cap_period '
+  '(null: off). The state caps are in recipient_rules (docs/recipient-windows.md).';
 
 alter table public.send_window enable row level security;
 revoke all on table public.send_window from public, anon, authenticated;
