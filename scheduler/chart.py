@@ -10,7 +10,8 @@ added on a terminal.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import bisect
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -49,7 +50,9 @@ def _hour_span(window: SendWindow, day: date, hour: int) -> tuple[datetime, date
 
 
 def _open_in(intervals: tuple[Interval, ...], begin: datetime, end: datetime) -> bool:
-    return any(opens < end and closes > begin for opens, closes in intervals)
+    """Whether any of the sorted, disjoint `intervals` overlaps [begin, end)."""
+    index = bisect.bisect_right(intervals, begin, key=lambda span: span[1])
+    return index < len(intervals) and intervals[index][0] < end
 
 
 def _rows(plan: Plan) -> list[_Row]:
@@ -60,16 +63,18 @@ def _rows(plan: Plan) -> list[_Row]:
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         spans = tuple((window.opening_on(d), window.closing_on(d)) for d in days if window.is_window_day(d))
         return [_Row(((), ""), f"{window.time_zone.rsplit('/', 1)[-1]} window", spans)]
-    merged: dict[tuple[tuple[str, ...], str], set[Interval]] = defaultdict(set)
+    # One number per (zones, rule) stands for its row: they share one window (the intervals depend on
+    # the zones, the rule and the business's window and blackout dates only).
+    shown: dict[tuple[tuple[str, ...], str], tuple[Interval, ...]] = {}
     for item in plan.items:
         theirs = plan.recipients.of(item.message.phone_number)
-        merged[(theirs.time_zones, theirs.rule)].update(theirs.intervals)
+        shown.setdefault((theirs.time_zones, theirs.rule), theirs.intervals)
     at = plan.items[0].send_at
     rows = []
-    for key, union in merged.items():
+    for key, spans in shown.items():
         zones, rule = key
         abbreviations = "/".join(dict.fromkeys(_abbreviation(z, at) for z in zones)) or "?"
-        rows.append(_Row(key, f"{abbreviations} {rule}".strip(), tuple(sorted(union))))
+        rows.append(_Row(key, f"{abbreviations} {rule}".strip(), spans))
     # West to east as a person reads a map of US zones: by the zone's UTC offset, then the label.
     return sorted(rows, key=lambda r: (_offset(r.key[0], at), r.label))
 

@@ -206,6 +206,8 @@ def print_plan(prepared: db.PreparedPlan, quiet: bool, chart: bool = True) -> No
             say(line)
     for line in render.opted_out_lines(prepared.opted_out, quiet=quiet):
         say(line)
+    for line in render.unreachable_lines(prepared.unreachable, quiet=quiet):
+        say(line)
     if chart and plan.items:
         say("")
         console.print(plan_chart(plan), width=console.width if console.is_terminal else CHART_WIDTH)

@@ -264,7 +264,11 @@ def recipient_windows(
         end = min(until, begin + MAX_RANGE)
         rows.extend(conn.execute(_RECIPIENT_WINDOWS, (list(numbers), begin, end)).fetchall())
         begin = end
-    return RecipientWindows.from_rows(from_at, until, _distinct(rows))
+    holidays = conn.execute(
+        "select day, name from public.blackout_dates where day between %s::date - 1 and %s::date + 1",
+        (from_at, until),
+    ).fetchall()
+    return RecipientWindows.from_rows(from_at, until, _distinct(rows), {d: str(n) for d, n in holidays})
 
 
 def _distinct(
@@ -324,23 +328,41 @@ def _extend(
         key = (theirs.time_zones, theirs.rule, theirs.intervals)
         chosen[number] = representative.setdefault(key, number)
     far = recipient_windows(conn, sorted(set(chosen.values())), near.until, until)
+    # One merged tuple per representative, shared by its group (the planner groups by it cheaply).
+    merged: dict[str, RecipientWindow] = {}
+    for number in set(chosen.values()):
+        theirs, later = near.of(number), far.of(number)
+        merged[number] = RecipientWindow(
+            number,
+            theirs.time_zones or later.time_zones,
+            theirs.rule or later.rule,
+            _merge(theirs.intervals, later.intervals),
+        )
     by_number: dict[str, RecipientWindow] = {}
     for number in numbers:
-        theirs = near.of(number)
-        later = far.of(chosen[number])
-        zones = theirs.time_zones or later.time_zones
-        by_number[number] = RecipientWindow(
-            number, zones, theirs.rule or later.rule, _merge(theirs.intervals, later.intervals)
-        )
-    return RecipientWindows(from_at=near.from_at, until=until, by_number=by_number)
+        shared = merged[chosen[number]]
+        by_number[number] = RecipientWindow(number, shared.time_zones, shared.rule, shared.intervals)
+    return RecipientWindows(
+        from_at=near.from_at,
+        until=until,
+        by_number=by_number,
+        holidays={**near.holidays, **far.holidays},
+    )
 
 
 @dataclass(frozen=True)
 class PreparedPlan:
-    """A plan and what was left out of it: the messages to opted-out numbers (they stay APR)."""
+    """A plan and what was left out of it (those messages stay APR): the messages to opted-out numbers,
+    and those whose recipient's hours never meet the send window (e.g. a window of 01:00-03:00 Pacific
+    and a Californian number: no moment is legal for them)."""
 
     plan: Plan
     opted_out: tuple[ApprovedMessage, ...] = field(default=())
+    unreachable: tuple[ApprovedMessage, ...] = field(default=())
+
+
+#: A number with no open hour this far ahead is left out of the plan as unreachable, not waited for.
+NEVER_OPEN_AFTER = timedelta(days=28)
 
 
 def prepare_plan(
@@ -354,8 +376,10 @@ def prepare_plan(
 ) -> PreparedPlan:
     """Leave out opted-out numbers, fetch the recipient windows and plan: what preview and schedule share.
 
-    The horizon grows (doubling) until the plan fits; preview and schedule grow it the same way from the
-    same start, so they make the same calls and the same plan.
+    The windows are fetched from the start's business day (the summary explains a move by the interval
+    that closed earlier that day) to a first horizon of 8 days; the horizon grows (doubling) until the
+    plan fits. Preview and schedule grow it the same way from the same start, so they make the same calls
+    and the same plan. `limit` counts the messages that can be sent (opted-out ones do not count).
     """
     out = opted_out_among(conn, sorted({m.phone_number for m in messages}))
     kept = [m for m in messages if m.phone_number not in out]
@@ -363,30 +387,34 @@ def prepare_plan(
         kept = kept[:limit]
     left_out = tuple(m for m in messages if m.phone_number in out)
     numbers = sorted({m.phone_number for m in kept})
-    near_until = _midnight_after(window, start, FIRST_HORIZON_DAYS)
-    near = recipient_windows(conn, numbers, start, near_until)
+    since = _midnight_after(window, start, 0)
+    near = recipient_windows(conn, numbers, since, _midnight_after(window, start, FIRST_HORIZON_DAYS))
     recipients = near
+    unreachable: list[ApprovedMessage] = []
     days = max(2 * FIRST_HORIZON_DAYS, 2 * _estimated_days(len(kept)))
     while True:
         try:
             plan = plan_campaign(kept, window, start, seed, recipients)
+            break
         except HorizonTooShortError:
             if days > MAX_HORIZON_DAYS:
-                never = [n for n in numbers if not recipients.of(n).intervals]
                 raise PlanningError(
-                    f"the campaign does not fit within {MAX_HORIZON_DAYS} days"
-                    + (f"; {len(never)} numbers never open, e.g. {never[0]}" if never else "")
+                    f"the campaign does not fit within {MAX_HORIZON_DAYS} days of {start.isoformat()}"
                 ) from None
             recipients = _extend(conn, near, _midnight_after(window, start, days), numbers=numbers)
             days *= 2
-            continue
-        log.info(
-            "plan made",
-            messages=len(plan.items),
-            opted_out=len(left_out),
-            horizon_days=(recipients.until - start).days,
-        )
-        return PreparedPlan(plan=plan, opted_out=left_out)
+            if recipients.until - start >= NEVER_OPEN_AFTER and not unreachable:
+                never = {n for n in numbers if not recipients.of(n).intervals}
+                unreachable = [m for m in kept if m.phone_number in never]
+                kept = [m for m in kept if m.phone_number not in never]
+    log.info(
+        "plan made",
+        messages=len(plan.items),
+        opted_out=len(left_out),
+        unreachable=len(unreachable),
+        horizon_days=(recipients.until - start).days,
+    )
+    return PreparedPlan(plan=plan, opted_out=left_out, unreachable=tuple(unreachable))
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ import random
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
 from sms_common.bubbles import split_bubbles
@@ -140,6 +140,9 @@ class RecipientWindows:
     from_at: datetime
     until: datetime
     by_number: Mapping[str, RecipientWindow] = field(default_factory=dict)
+    #: The business's blackout dates in the horizon (business local date -> name), for the summary only:
+    #: the intervals already leave them out.
+    holidays: Mapping[date, str] = field(default_factory=dict)
 
     def of(self, phone_number: str) -> RecipientWindow:
         found = self.by_number.get(phone_number)
@@ -151,6 +154,7 @@ class RecipientWindows:
         from_at: datetime,
         until: datetime,
         rows: Iterable[tuple[str, Sequence[str], str, datetime, datetime]],
+        holidays: Mapping[date, str] | None = None,
     ) -> RecipientWindows:
         """From the rows of `recipient_windows` (phone_number, time_zones, rule, opens_at, closes_at)."""
         intervals: dict[str, list[Interval]] = {}
@@ -161,6 +165,7 @@ class RecipientWindows:
         return cls(
             from_at=from_at,
             until=until,
+            holidays=dict(holidays or {}),
             by_number={
                 phone: RecipientWindow(phone, about[phone][0], about[phone][1], tuple(sorted(spans)))
                 for phone, spans in intervals.items()
@@ -316,11 +321,17 @@ def _groups(
     if recipients is None:
         return [_Group(_BusinessHours(window), deque(enumerate(ordered)))] if ordered else []
     by_window: dict[tuple[Interval, ...], _Group] = {}
+    # Numbers of one window usually share one tuple object (scheduler.db builds it once per window):
+    # look it up by identity first, as hashing a tuple of a thousand intervals per message is not free.
+    by_identity: dict[int, _Group] = {}
     for rank, message in enumerate(ordered):
         spans = recipients.of(message.phone_number).intervals
-        group = by_window.get(spans)
+        group = by_identity.get(id(spans))
         if group is None:
-            group = by_window[spans] = _Group(_Intervals(spans), deque())
+            group = by_window.get(spans)
+            if group is None:
+                group = by_window[spans] = _Group(_Intervals(spans), deque())
+            by_identity[id(spans)] = group
         group.pending.append((rank, message))
     return list(by_window.values())
 

@@ -168,3 +168,20 @@ def opted_out_lines(opted_out: Sequence[ApprovedMessage], *, quiet: bool) -> lis
                 f" | campaign message {message.id}"
             )
     return lines
+
+
+def unreachable_lines(unreachable: Sequence[ApprovedMessage], *, quiet: bool) -> list[str]:
+    """The recipients whose hours never meet the send window (no open hour in the next four weeks)."""
+    if not unreachable:
+        return []
+    lines = [
+        f"Unreachable: {len(unreachable)} message{'s' if len(unreachable) != 1 else ''} left out of the plan: "
+        "their recipient's hours never meet the send window in the next four weeks (they stay APR)"
+    ]
+    if not quiet:
+        for message in unreachable:
+            lines.append(
+                f"  [UNREACHABLE] {message.customer_name or '(no name)':<{NAME_WIDTH}} | {message.phone_number}"
+                f" | campaign message {message.id}"
+            )
+    return lines

@@ -6,13 +6,14 @@ alone (issue 4's plan, the one the seed's script made); a recipient is *moved* w
 have texted them outside their effective window. The reason is read off their window around that
 moment: the interval that closed before it ("New York closes 21:00 EST = 18:00 PST"), the one that
 opens after it ("Hawaii opens 8:00 HST = 10:00 PST"), or a business day with no open hour at all
-(a holiday). Pure, like the planner: a function of the plan.
+(a blackout date, named, or a day closed for that number alone). Pure, like the planner: a function
+of the plan.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -98,7 +99,10 @@ def _edge(at: datetime, zones: tuple[str, ...], window: SendWindow, closing: boo
 
 
 def move_reason(
-    theirs: RecipientWindow, plain_at: datetime, window: SendWindow, closed_for_all: frozenset[date]
+    theirs: RecipientWindow,
+    plain_at: datetime,
+    window: SendWindow,
+    holidays: Mapping[date, str] | None = None,
 ) -> str:
     """Why `plain_at` is outside `theirs` (see the module docstring)."""
     place = place_of(theirs.phone_number, theirs.time_zones)
@@ -108,8 +112,8 @@ def move_reason(
     before = [span for span in same_day if span[1] <= plain_at]
     after = [span for span in same_day if span[0] > plain_at]
     if not same_day:
-        if day in closed_for_all:
-            return f"holiday {day:%a %m/%d}"
+        if holidays and day in holidays:
+            return f"holiday {day:%a %m/%d} ({holidays[day]})"
         return f"{place} closed all day {day:%a %m/%d}{rule}"
     if after and not before:
         return f"{place} opens {_edge(after[0][0], theirs.time_zones, window, closing=False)}{rule}"
@@ -135,17 +139,6 @@ def summarise(plan: Plan) -> PlanSummary | None:
         return None
     plain = {item.message.id: item.send_at for item in plain_plan(plan).items}
     window = plan.window
-    # Business days on which nobody in the campaign has an open hour: the business's holidays.
-    open_days = {
-        window.local(opens).date()
-        for item in plan.items
-        for opens, _ in recipients.of(item.message.phone_number).intervals
-    }
-    closed_for_all = frozenset(
-        day
-        for day in (window.local(at).date() for at in plain.values())
-        if day not in open_days and window.local(recipients.until).date() > day
-    )
     moves: list[Move] = []
     later = 0
     for item in plan.items:
@@ -154,7 +147,7 @@ def summarise(plan: Plan) -> PlanSummary | None:
         if plain_at >= recipients.until:
             continue  # beyond the windows fetched (the plain plan is never longer in practice)
         if not theirs.is_open(plain_at):
-            moves.append(Move(item, plain_at, move_reason(theirs, plain_at, window, closed_for_all)))
+            moves.append(Move(item, plain_at, move_reason(theirs, plain_at, window, recipients.holidays)))
         elif item.send_at > plain_at:
             later += 1
     moved_ids = {move.item.message.id for move in moves}

@@ -134,4 +134,5 @@ def mixed_windows(
         rule = "Florida 8:00-20:00" if prefix == "+1305555" else "federal 8:00-21:00"
         by_number[message.phone_number] = RecipientWindow(message.phone_number, (zone,), rule, spans)
     until = window.opening_on(window.local(start).date() + timedelta(days=days))
-    return RecipientWindows(from_at=start, until=until, by_number=by_number)
+    names = {day: "Thanksgiving" if (day.month, day.day) == (11, 27) else "holiday" for day in holidays}
+    return RecipientWindows(from_at=start, until=until, by_number=by_number, holidays=names)

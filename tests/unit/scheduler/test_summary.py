@@ -79,7 +79,7 @@ def test_a_holiday_for_everyone_is_named_as_such() -> None:
     plan = plan_campaign(sent, DEFAULT, start, 1, recipients)
     summary = summarise(plan)
     assert summary is not None
-    assert dict(summary.reasons).get("holiday Thu 11/27", 0) > 0
+    assert dict(summary.reasons).get("holiday Thu 11/27 (Thanksgiving)", 0) > 0
 
 
 def test_a_multi_zone_number_names_the_zone_that_binds_each_edge() -> None:
@@ -96,12 +96,12 @@ def test_a_multi_zone_number_names_the_zone_that_binds_each_edge() -> None:
     alaska = RecipientWindow("+19075550101", ("America/Adak", "America/Anchorage"), "federal", both)
     early = datetime(2025, 11, 5, 9, 30, tzinfo=PACIFIC)  # open in Anchorage (10:30 AKST), not in Adak
     assert not alaska.is_open(early)
-    assert move_reason(alaska, early, DEFAULT, frozenset()) == "Alaska opens 8:00 HST = 10:00 PST (federal)"
+    assert move_reason(alaska, early, DEFAULT) == "Alaska opens 8:00 HST = 10:00 PST (federal)"
     assert alaska.is_open(datetime(2025, 11, 5, 19, 30, tzinfo=PACIFIC))  # 21:00 Anchorage is 22:00 Pacific
     hawaii = RecipientWindow("+18085550101", ("Pacific/Honolulu",), "", adak)
-    assert move_reason(hawaii, early, DEFAULT, frozenset()) == "Hawaii opens 8:00 HST = 10:00 PST"
+    assert move_reason(hawaii, early, DEFAULT) == "Hawaii opens 8:00 HST = 10:00 PST"
     nothing = RecipientWindow("+18085550101", ("Pacific/Honolulu",), "", ())
-    assert move_reason(nothing, early, DEFAULT, frozenset()) == "Hawaii closed all day Wed 11/05"
+    assert move_reason(nothing, early, DEFAULT) == "Hawaii closed all day Wed 11/05"
 
 
 def test_opted_out_lines() -> None:
