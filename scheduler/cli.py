@@ -27,8 +27,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from scheduler import db, render
+from scheduler.chart import plan_chart
 from scheduler.importer import parse_csv_file
-from scheduler.planner import Plan, plan_campaign
+from scheduler.summary import summarise
 from sms_common.errors import SmsSchedulerError
 from sms_common.logs import configure_logging, get_logger
 from sms_common.settings import load_settings
@@ -71,6 +72,9 @@ SeedOpt = Annotated[int | None, typer.Option(help="random seed; the same seed an
 LimitOpt = Annotated[int | None, typer.Option(min=1, help="plan only the first N approved messages")]
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="print the summary only, not one line per message")
+]
+ChartOpt = Annotated[
+    bool, typer.Option("--chart/--no-chart", help="draw the plan: sends per hour per day, open hours shaded")
 ]
 NowOpt = Annotated[
     str | None,
@@ -182,14 +186,31 @@ def choose_seed(seed: int | None) -> int:
     return seed if seed is not None else random.SystemRandom().randrange(1, 1_000_000)
 
 
-def print_plan(plan: Plan, quiet: bool) -> None:
+#: The chart's width when the output is not a terminal (a pipe, a file, a test).
+CHART_WIDTH = 100
+
+
+def print_plan(prepared: db.PreparedPlan, quiet: bool, chart: bool = True) -> None:
+    """The plan lines (unless quiet), the summary, who was moved and why, who was left out, the chart."""
+    plan = prepared.plan
+    summary = summarise(plan)
     if not quiet:
-        for line in render.plan_lines(plan):
+        for line in render.plan_lines(plan, summary):
             say(line)
         if plan.items:
             say("")
     for line in render.summary_lines(plan):
         say(line)
+    if summary is not None and plan.items:
+        for line in render.recipient_lines(summary, plan):
+            say(line)
+    for line in render.opted_out_lines(prepared.opted_out, quiet=quiet):
+        say(line)
+    for line in render.unreachable_lines(prepared.unreachable, quiet=quiet):
+        say(line)
+    if chart and plan.items:
+        say("")
+        console.print(plan_chart(plan), width=console.width if console.is_terminal else CHART_WIDTH)
 
 
 # -- commands --------------------------------------------------------------------------------------
@@ -230,10 +251,13 @@ def import_command(
             err_console.print(
                 f"{file}: line {line}: same number and text as line {first}; imported once", markup=False
             )
+        for line, phone in result.opted_out:
+            err_console.print(f"{file}: line {line}: {phone} has opted out; not imported", markup=False)
         say(
             f"Imported {result.inserted} message{'s' if result.inserted != 1 else ''} into campaign "
             f"{campaign!r} as {status}; {result.already_present} already present"
             + (f"; {len(parsed.problems)} invalid rows skipped" if parsed.problems else "")
+            + (f"; {len(result.opted_out)} to opted-out numbers not imported" if result.opted_out else "")
         )
 
 
@@ -266,6 +290,7 @@ def preview_command(
     seed: SeedOpt = None,
     limit: LimitOpt = None,
     quiet: QuietOpt = False,
+    chart: ChartOpt = True,
     now: NowOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -275,9 +300,10 @@ def preview_command(
         moment = resolve_now(conn, now, window)
         begin = resolve_start(start, moment, window)
         chosen = choose_seed(seed)
-        messages = db.fetch_approved(conn, campaign, limit)
-        plan = plan_campaign(messages, window, begin, chosen)
-        print_plan(plan, quiet)
+        with conn.transaction():
+            messages = db.fetch_approved(conn, campaign, None)
+            prepared = db.prepare_plan(conn, messages, start=begin, seed=chosen, window=window, limit=limit)
+        print_plan(prepared, quiet, chart)
         say(
             "Preview only: nothing was written. `schedule` with the same --seed and --start writes this plan."
         )
@@ -291,6 +317,7 @@ def schedule_command(
     limit: LimitOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="write without asking")] = False,
     quiet: QuietOpt = False,
+    chart: ChartOpt = True,
     now: NowOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -303,8 +330,9 @@ def schedule_command(
         begin = resolve_start(start, moment, window)
         chosen = choose_seed(seed)
 
-        def review(plan: Plan) -> bool:
-            print_plan(plan, quiet)
+        def review(prepared: db.PreparedPlan) -> bool:
+            print_plan(prepared, quiet, chart)
+            plan = prepared.plan
             if not plan.items:
                 return False
             return yes or typer.confirm(f"Schedule these {len(plan.items)} messages?", default=False)
@@ -321,10 +349,10 @@ def schedule_command(
         task = progress.add_task("write", total=None, visible=False)
         shown: list[bool] = []
 
-        def reviewed(plan: Plan) -> bool:
-            accepted = review(plan)
-            if accepted and len(plan.items) >= PROGRESS_THRESHOLD and err_console.is_terminal:
-                progress.update(task, total=len(plan.items), visible=True)
+        def reviewed(prepared: db.PreparedPlan) -> bool:
+            accepted = review(prepared)
+            if accepted and len(prepared.plan.items) >= PROGRESS_THRESHOLD and err_console.is_terminal:
+                progress.update(task, total=len(prepared.plan.items), visible=True)
                 progress.start()
                 shown.append(True)
             return accepted

@@ -11,15 +11,24 @@ clock"); the only moments Python computes are the plan's future send times.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
 from scheduler.importer import CampaignRow
-from scheduler.planner import ApprovedMessage, Plan, plan_campaign
+from scheduler.planner import (
+    ApprovedMessage,
+    HorizonTooShortError,
+    Interval,
+    Plan,
+    PlanningError,
+    RecipientWindow,
+    RecipientWindows,
+    plan_campaign,
+)
 from sms_common.errors import SmsSchedulerError
 from sms_common.logs import get_logger
 from sms_common.statuses import CampaignStatus, ScheduledStatus
@@ -72,6 +81,8 @@ def send_window(conn: Connection) -> SendWindow:
 class ImportResult:
     inserted: int
     already_present: int
+    #: (CSV line, phone number) of the rows not imported because the number is opted out (issue 12).
+    opted_out: tuple[tuple[int, str], ...] = ()
 
 
 class ImportRefusedError(SchedulerDatabaseError):
@@ -116,19 +127,34 @@ def import_rows(
         ) as copy:
             for row in rows:
                 copy.write_row((row.customer_name, row.phone_number, row.message_content, row.line))
+        # Opted-out numbers are not imported at all: a suggestion for a number that said STOP is one a
+        # person could approve by mistake, and it would never be sent anyway (promotion cancels it).
+        opted_out = [
+            (int(line), str(phone))
+            for line, phone in conn.execute(
+                "delete from _import where phone_number in "
+                "(select public.opted_out_among(array(select distinct phone_number from _import))) "
+                "returning line, phone_number"
+            ).fetchall()
+        ]
+        opted_out.sort()
+        left_out = set(opted_out)
+        kept = [row for row in rows if (row.line, row.phone_number) not in left_out]
         every = {"campaign": campaign, "status": status, "first": 0, "last": 2**31 - 1}
         try:
             with conn.transaction():
                 inserted = conn.execute(_INSERT_IMPORTED, every).rowcount
         except psycopg.Error as exc:
-            refused = _refused_line(conn, rows, every)
+            refused = _refused_line(conn, kept, every)
             if refused is not None:
                 raise refused from exc
             raise SchedulerDatabaseError(
                 f"the database refused the import, nothing was imported: {describe_error(exc)}"
             ) from exc
-    log.info("campaign imported", campaign=campaign, inserted=inserted, status=status)
-    return ImportResult(inserted=inserted, already_present=len(rows) - inserted)
+    log.info(
+        "campaign imported", campaign=campaign, inserted=inserted, status=status, opted_out=len(opted_out)
+    )
+    return ImportResult(inserted=inserted, already_present=len(kept) - inserted, opted_out=tuple(opted_out))
 
 
 def _refused_line(
@@ -205,11 +231,198 @@ def fetch_approved(
     return [ApprovedMessage(*row) for row in rows]
 
 
+def opted_out_among(conn: Connection, numbers: Sequence[str]) -> set[str]:
+    """The numbers among `numbers` that are opted out now (`public.opted_out_among`, issue 12)."""
+    rows = conn.execute("select n from public.opted_out_among(%s) as n", (list(numbers),)).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+#: The first call covers this many days for every number (a week and a day: every week day, and
+#: whatever near-term rule, cap or holiday applies to one number alone).
+FIRST_HORIZON_DAYS = 8
+#: How far the plan may reach before a campaign is declared not to fit (a few years of business days).
+MAX_HORIZON_DAYS = 4096
+
+_RECIPIENT_WINDOWS = """
+    select phone_number, time_zones, rule, opens_at, closes_at
+      from public.recipient_windows(%s::text[], %s, %s)
+"""
+
+
+#: `recipient_windows` answers for at most this long a range per call (its own limit).
+MAX_RANGE = timedelta(days=400)
+
+
+def recipient_windows(
+    conn: Connection, numbers: Sequence[str], from_at: datetime, until: datetime
+) -> RecipientWindows:
+    """Every open interval of every number in [from_at, until): one `public.recipient_windows` call (one
+    per 400 days of a longer range: the function's limit). Intervals are whole (not cut at the range)."""
+    rows: list[tuple[str, Sequence[str], str, datetime, datetime]] = []
+    begin = from_at
+    while begin < until:
+        end = min(until, begin + MAX_RANGE)
+        rows.extend(conn.execute(_RECIPIENT_WINDOWS, (list(numbers), begin, end)).fetchall())
+        begin = end
+    holidays = conn.execute(
+        "select day, name from public.blackout_dates where day between %s::date - 1 and %s::date + 1",
+        (from_at, until),
+    ).fetchall()
+    return RecipientWindows.from_rows(from_at, until, _distinct(rows), {d: str(n) for d, n in holidays})
+
+
+def _distinct(
+    rows: list[tuple[str, Sequence[str], str, datetime, datetime]],
+) -> list[tuple[str, Sequence[str], str, datetime, datetime]]:
+    """An interval that two consecutive calls both return (it spans their boundary) once."""
+    seen: set[tuple[str, datetime, datetime]] = set()
+    kept = []
+    for row in rows:
+        key = (row[0], row[3], row[4])
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
+
+
+def _midnight_after(window: SendWindow, moment: datetime, days: int) -> datetime:
+    """Local midnight (business zone) `days` days after `moment`'s day: horizons end at night."""
+    day = window.local(moment).date() + timedelta(days=days)
+    return datetime.combine(day, time(0), tzinfo=window.zone)
+
+
+def _estimated_days(count: int) -> int:
+    """Calendar days a campaign of `count` messages needs at ~7 minutes a send, 11 hours, 5 days a week."""
+    return int(count * 7 / (11 * 60) * 7 / 5) + 3
+
+
+def _merge(first: tuple[Interval, ...], later: Sequence[Interval]) -> tuple[Interval, ...]:
+    """`first` then `later` (both sorted); an interval found in both, or cut by the boundary, is joined."""
+    merged = list(first)
+    for opens, closes in later:
+        if merged and opens <= merged[-1][1]:
+            if closes > merged[-1][1]:
+                merged[-1] = (merged[-1][0], closes)
+            continue
+        merged.append((opens, closes))
+    return tuple(merged)
+
+
+def _extend(
+    conn: Connection, near: RecipientWindows, until: datetime, *, numbers: Sequence[str]
+) -> RecipientWindows:
+    """`near` (every number, the first days) extended to `until` with one call for one number per window.
+
+    Why not every number again: a campaign of 100,000 numbers over three years would be a hundred
+    million rows. Numbers whose first days are identical (same zones, same rule, same intervals) share
+    their window from then on; each such group is asked about through one of its numbers. A number with
+    no open hour in the first days is asked about on its own.
+    """
+    representative: dict[tuple[tuple[str, ...], str, tuple[Interval, ...]], str] = {}
+    chosen: dict[str, str] = {}
+    for number in numbers:
+        theirs = near.by_number.get(number)
+        if theirs is None:
+            chosen[number] = number
+            continue
+        key = (theirs.time_zones, theirs.rule, theirs.intervals)
+        chosen[number] = representative.setdefault(key, number)
+    far = recipient_windows(conn, sorted(set(chosen.values())), near.until, until)
+    # One merged tuple per representative, shared by its group (the planner groups by it cheaply).
+    merged: dict[str, RecipientWindow] = {}
+    for number in set(chosen.values()):
+        theirs, later = near.of(number), far.of(number)
+        merged[number] = RecipientWindow(
+            number,
+            theirs.time_zones or later.time_zones,
+            theirs.rule or later.rule,
+            _merge(theirs.intervals, later.intervals),
+        )
+    by_number: dict[str, RecipientWindow] = {}
+    for number in numbers:
+        shared = merged[chosen[number]]
+        by_number[number] = RecipientWindow(number, shared.time_zones, shared.rule, shared.intervals)
+    return RecipientWindows(
+        from_at=near.from_at,
+        until=until,
+        by_number=by_number,
+        holidays={**near.holidays, **far.holidays},
+    )
+
+
+@dataclass(frozen=True)
+class PreparedPlan:
+    """A plan and what was left out of it (those messages stay APR): the messages to opted-out numbers,
+    and those whose recipient's hours never meet the send window (e.g. a window of 01:00-03:00 Pacific
+    and a Californian number: no moment is legal for them)."""
+
+    plan: Plan
+    opted_out: tuple[ApprovedMessage, ...] = field(default=())
+    unreachable: tuple[ApprovedMessage, ...] = field(default=())
+
+
+#: A number with no open hour this far ahead is left out of the plan as unreachable, not waited for.
+NEVER_OPEN_AFTER = timedelta(days=28)
+
+
+def prepare_plan(
+    conn: Connection,
+    messages: Sequence[ApprovedMessage],
+    *,
+    start: datetime,
+    seed: int,
+    window: SendWindow,
+    limit: int | None = None,
+) -> PreparedPlan:
+    """Leave out opted-out numbers, fetch the recipient windows and plan: what preview and schedule share.
+
+    The windows are fetched from the start's business day (the summary explains a move by the interval
+    that closed earlier that day) to a first horizon of 8 days; the horizon grows (doubling) until the
+    plan fits. Preview and schedule grow it the same way from the same start, so they make the same calls
+    and the same plan. `limit` counts the messages that can be sent (opted-out ones do not count).
+    """
+    out = opted_out_among(conn, sorted({m.phone_number for m in messages}))
+    kept = [m for m in messages if m.phone_number not in out]
+    if limit is not None:
+        kept = kept[:limit]
+    left_out = tuple(m for m in messages if m.phone_number in out)
+    numbers = sorted({m.phone_number for m in kept})
+    since = _midnight_after(window, start, 0)
+    near = recipient_windows(conn, numbers, since, _midnight_after(window, start, FIRST_HORIZON_DAYS))
+    recipients = near
+    unreachable: list[ApprovedMessage] = []
+    days = max(2 * FIRST_HORIZON_DAYS, 2 * _estimated_days(len(kept)))
+    while True:
+        try:
+            plan = plan_campaign(kept, window, start, seed, recipients)
+            break
+        except HorizonTooShortError:
+            if days > MAX_HORIZON_DAYS:
+                raise PlanningError(
+                    f"the campaign does not fit within {MAX_HORIZON_DAYS} days of {start.isoformat()}"
+                ) from None
+            recipients = _extend(conn, near, _midnight_after(window, start, days), numbers=numbers)
+            days *= 2
+            if recipients.until - start >= NEVER_OPEN_AFTER and not unreachable:
+                never = {n for n in numbers if not recipients.of(n).intervals}
+                unreachable = [m for m in kept if m.phone_number in never]
+                kept = [m for m in kept if m.phone_number not in never]
+    log.info(
+        "plan made",
+        messages=len(plan.items),
+        opted_out=len(left_out),
+        unreachable=len(unreachable),
+        horizon_days=(recipients.until - start).days,
+    )
+    return PreparedPlan(plan=plan, opted_out=left_out, unreachable=tuple(unreachable))
+
+
 @dataclass(frozen=True)
 class ScheduleResult:
     plan: Plan
     inserted: int
     accepted: bool = True
+    opted_out: tuple[ApprovedMessage, ...] = ()
 
 
 def schedule(
@@ -220,7 +433,7 @@ def schedule(
     start: datetime,
     seed: int,
     window: SendWindow,
-    review: Callable[[Plan], bool] | None = None,
+    review: Callable[[PreparedPlan], bool] | None = None,
     progress: Progress | None = None,
 ) -> ScheduleResult:
     """Plan the APR messages and write the plan: scheduled_messages (SCH) and campaign_messages -> SCH.
@@ -228,14 +441,16 @@ def schedule(
     One transaction. The APR rows are locked first, so a second `schedule` running at the same time waits
     and then finds them scheduled; the unique campaign_message_id makes a double insert impossible anyway.
     `review` sees the plan (made under the locks) before anything is written; False writes nothing.
+    Messages to opted-out numbers are left out of the plan and stay APR.
     """
     with conn.transaction():
-        messages = fetch_approved(conn, campaign, limit, lock=True)
-        plan = plan_campaign(messages, window, start, seed)
-        if review is not None and not review(plan):
-            return ScheduleResult(plan=plan, inserted=0, accepted=False)
+        messages = fetch_approved(conn, campaign, None, lock=True)
+        prepared = prepare_plan(conn, messages, start=start, seed=seed, window=window, limit=limit)
+        plan = prepared.plan
+        if review is not None and not review(prepared):
+            return ScheduleResult(plan=plan, inserted=0, accepted=False, opted_out=prepared.opted_out)
         if not plan.items:
-            return ScheduleResult(plan=plan, inserted=0)
+            return ScheduleResult(plan=plan, inserted=0, opted_out=prepared.opted_out)
         conn.execute(
             "create temporary table _plan (campaign_message_id bigint primary key, "
             "scheduled_for timestamptz not null) on commit drop"
@@ -252,8 +467,14 @@ def schedule(
             ) from exc
         if progress is not None:
             progress(len(plan.items))
-    log.info("campaign scheduled", campaign=campaign, scheduled=inserted, seed=seed)
-    return ScheduleResult(plan=plan, inserted=inserted)
+    log.info(
+        "campaign scheduled",
+        campaign=campaign,
+        scheduled=inserted,
+        seed=seed,
+        opted_out=len(prepared.opted_out),
+    )
+    return ScheduleResult(plan=plan, inserted=inserted, opted_out=prepared.opted_out)
 
 
 def _write_plan(conn: Connection) -> int:

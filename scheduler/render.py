@@ -7,9 +7,11 @@ phone numbers because the operator must recognise the customer; the logs never d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from scheduler.planner import Plan, PlannedMessage
+from scheduler.planner import ApprovedMessage, Plan, PlannedMessage
+from scheduler.summary import Move, PlanSummary
 from sms_common.window import SendWindow
 
 NAME_WIDTH = 20
@@ -45,25 +47,54 @@ def skip_line(item: PlannedMessage) -> str:
     return f"    [SKIP] Adding extra {minutes(item.extra_delay)} min delay (looks human)"
 
 
-def window_line(item: PlannedMessage, window: SendWindow) -> str:
+def window_line(item: PlannedMessage, window: SendWindow, business_open: bool = False) -> str:
+    """`[WINDOW]`: nobody pending could be texted at the planned moment, so the plan waited for an opening.
+
+    `business_open`: the business window was open then, it was the recipients' hours that were closed.
+    """
+    if business_open:
+        return (
+            "    [WINDOW] No pending recipient's hours are open: next message at the next opening, "
+            f"{long_time(window, item.send_at)}"
+        )
     return f"    [WINDOW] Send window closed: next message at the next opening, {long_time(window, item.send_at)}"
 
 
-def item_lines(item: PlannedMessage, total: int, window: SendWindow) -> list[str]:
-    """The lines for one planned message: an optional [SKIP] or [WINDOW] note, then the message line."""
+def moved_line(move: Move, window: SendWindow) -> str:
+    """`[MOVED]`: the business-window plan would have texted this recipient outside their hours."""
+    return f"    [MOVED] {move.reason}: not at {clock_time(window, move.plain_at)}"
+
+
+def item_lines(
+    item: PlannedMessage,
+    total: int,
+    window: SendWindow,
+    *,
+    previous: PlannedMessage | None = None,
+    move: Move | None = None,
+) -> list[str]:
+    """The lines for one planned message: optional [WINDOW] / [SKIP] and [MOVED] notes, then the message line."""
     lines: list[str] = []
     if item.moved_to_opening and item.position > 1:
-        lines.append(window_line(item, window))
+        candidate = None if previous is None else previous.send_at + item.base_gap + item.extra_delay
+        lines.append(window_line(item, window, candidate is not None and window.is_open(candidate)))
     elif item.extra_delay:
         lines.append(skip_line(item))
+    if move is not None:
+        lines.append(moved_line(move, window))
     lines.append(plan_line(item, total, window))
     return lines
 
 
-def plan_lines(plan: Plan) -> list[str]:
+def plan_lines(plan: Plan, summary: PlanSummary | None = None) -> list[str]:
+    moves = {move.item.message.id: move for move in summary.moves} if summary else {}
     lines: list[str] = []
+    previous: PlannedMessage | None = None
     for item in plan.items:
-        lines.extend(item_lines(item, len(plan.items), plan.window))
+        lines.extend(
+            item_lines(item, len(plan.items), plan.window, previous=previous, move=moves.get(item.message.id))
+        )
+        previous = item
     return lines
 
 
@@ -90,4 +121,67 @@ def summary_lines(plan: Plan) -> list[str]:
             f"The window was closed at the start ({long_time(plan.window, plan.start)}): "
             f"planning from the next opening, {long_time(plan.window, plan.effective_start)}"
         )
+    return lines
+
+
+def recipient_lines(summary: PlanSummary, plan: Plan) -> list[str]:
+    """Recipients per time zone, and who was moved and why (issue 13)."""
+    count = len(plan.items)
+    lines = ["Recipients per time zone (their effective window: business window ∩ their quiet hours):"]
+    width = max(len(zone.label) for zone in summary.zones) if summary.zones else 0
+    for zone in summary.zones:
+        recipients = f"{zone.recipients} recipient{'s' if zone.recipients != 1 else ''}"
+        messages = f" ({zone.messages} messages)" if zone.messages != zone.recipients else ""
+        moved = f"; {zone.moved} moved" if zone.moved else ""
+        lines.append(f"  {zone.label:<{width}}  {recipients}{messages}{moved}")
+    if not summary.moves:
+        lines.append(f"Moved: none of {count}; the business-window plan fits everyone's hours")
+    else:
+        lines.append(
+            f"Moved: {len(summary.moves)} of {count}; the business-window plan would have texted them "
+            "outside their hours:"
+        )
+        for reason, how_many in summary.reasons:
+            lines.append(f"  {how_many:>{len(str(count))}}  {reason}")
+    if summary.later:
+        lines.append(
+            f"Later too: {summary.later} whose hours were open, sent a little later only to keep the "
+            "spacing around the moved ones"
+        )
+    return lines
+
+
+def opted_out_lines(opted_out: Sequence[ApprovedMessage], *, quiet: bool) -> list[str]:
+    """The recipients left out because their number opted out (issue 12); their messages stay APR."""
+    if not opted_out:
+        return []
+    numbers = sorted({m.phone_number for m in opted_out})
+    lines = [
+        f"Opted out: {len(opted_out)} message{'s' if len(opted_out) != 1 else ''} to {len(numbers)} "
+        f"opted-out number{'s' if len(numbers) != 1 else ''} left out of the plan (they stay APR; "
+        "not sent unless the number opts back in)"
+    ]
+    if not quiet:
+        for message in opted_out:
+            lines.append(
+                f"  [OPTED OUT] {message.customer_name or '(no name)':<{NAME_WIDTH}} | {message.phone_number}"
+                f" | campaign message {message.id}"
+            )
+    return lines
+
+
+def unreachable_lines(unreachable: Sequence[ApprovedMessage], *, quiet: bool) -> list[str]:
+    """The recipients whose hours never meet the send window (no open hour in the next four weeks)."""
+    if not unreachable:
+        return []
+    lines = [
+        f"Unreachable: {len(unreachable)} message{'s' if len(unreachable) != 1 else ''} left out of the plan: "
+        "their recipient's hours never meet the send window in the next four weeks (they stay APR)"
+    ]
+    if not quiet:
+        for message in unreachable:
+            lines.append(
+                f"  [UNREACHABLE] {message.customer_name or '(no name)':<{NAME_WIDTH}} | {message.phone_number}"
+                f" | campaign message {message.id}"
+            )
     return lines

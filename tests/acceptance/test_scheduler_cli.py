@@ -193,3 +193,66 @@ def test_a_long_schedule_shows_a_progress_bar_on_a_terminal(db_url: str, clock: 
     assert plain.returncode == 0, plain.stderr
     assert plain.stderr == ""
     assert plain.stdout.splitlines()[-1] == "Scheduled 3000 messages (SCH)"
+
+
+def test_preview_of_a_campaign_across_zones_says_who_moves_why_and_draws_the_plan(
+    db_url: str, clock: PinnedClock
+) -> None:
+    """Issue 13 and 12 as an operator sees them: one file, five US zones, one number opted out."""
+    clock.set(NOW)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("select public.opt_out_number('+16025550110', 'asked by phone')")
+        conn.execute("select public.opt_out_number('+18085550109', 'asked by phone')")
+    zones_csv = FIXTURES / "campaign_zones.csv"
+    imported = cli(db_url, "import", str(zones_csv), "--campaign", "zones", "--approve")
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout == (
+        "Imported 8 messages into campaign 'zones' as APR; 0 already present; "
+        "2 to opted-out numbers not imported\n"
+    )
+    assert imported.stderr == (
+        f"{zones_csv}: line 10: +18085550109 has opted out; not imported\n"
+        f"{zones_csv}: line 11: +16025550110 has opted out; not imported\n"
+    )
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("select public.opt_out_number('+14155550108', 'replied STOP')")  # after the import
+
+    # 17:30 Pacific on a Wednesday: Florida closed (20:00 Eastern), New York open half an hour more.
+    args = ("--campaign", "zones", "--start", "2025-11-05T17:30:00-08:00", "--seed", "4")
+    preview = cli(db_url, "preview", *args)
+    assert preview.returncode == 0, preview.stderr
+    out = preview.stdout.splitlines()
+    plan = [line for line in out if line.startswith("[")]
+    assert len(plan) == 7
+    assert not any("+14155550108" in line for line in plan)
+    by_number = {line.split("|")[1].strip(): line.split("|")[2].strip() for line in plan}
+    for florida in ("+13055550102", "+13055550107"):
+        assert by_number[florida].startswith("11/06 ")  # Thursday: Florida closed at 17:00 Pacific
+    start = out.index(
+        "Recipients per time zone (their effective window: business window ∩ their quiet hours):"
+    )
+    assert out[start + 1].startswith("  America/New_York  ")
+    assert "4 recipients; " in out[start + 1]  # both Florida numbers at least are moved
+    assert "Opted out: 1 message to 1 opted-out number left out of the plan" in preview.stdout
+    assert any(line.startswith("  [OPTED OUT] Cal California") for line in out)
+    assert any("Florida closes 20:00 EST = 17:00 PST" in line for line in out)
+    assert any(line.startswith("    [MOVED] Florida closes 20:00 EST = 17:00 PST") for line in out)
+    chart = out[out.index("Sends per hour, America/Los_Angeles hours (PST)") :]
+    header = next(line for line in chart if line.startswith("day "))
+    assert header.split()[2:] == [str(h) for h in range(9, 20)]
+    wednesday = next(line for line in chart if line.startswith("Wed 11/05 all: "))
+    thursday = next(line for line in chart if line.startswith("Thu 11/06 all: "))
+    total = sum(int(line.split()[3]) for line in (wednesday, thursday))  # "Wed 11/05 all: N sends"
+    assert total == 7
+    # Wednesday's sends are in the 17:00-19:59 columns only (the start is 17:30).
+    columns = {int(h): header.index(f" {h}", header.index("who")) + len(f" {h}") for h in header.split()[2:]}
+    counts = {h: wednesday[end - 3 : end].strip() for h, end in columns.items()}
+    assert all(counts[h] == "·" for h in range(9, 17))
+    assert any(counts[h].isdigit() for h in (17, 18, 19))
+    assert any(line[10:].startswith("EST US + US-FL") and "░" in line for line in chart)
+    assert all(len(line) <= 100 for line in chart)
+
+    no_chart = cli(db_url, "preview", *args, "--no-chart", "--quiet")
+    assert no_chart.returncode == 0
+    assert "Sends per hour" not in no_chart.stdout
+    assert "Moved: " in no_chart.stdout

@@ -189,7 +189,7 @@ def test_concurrent_schedule_runs_never_double_schedule(db_url: str, conn: Conn)
     errors: list[BaseException] = []
 
     def first() -> None:
-        def hold(plan: Plan) -> bool:
+        def hold(prepared: db.PreparedPlan) -> bool:
             # The first run holds its row locks until the second run is seen waiting for them.
             assert second_waiting.wait(timeout=30)
             return True
@@ -237,6 +237,12 @@ def test_concurrent_schedule_runs_never_double_schedule(db_url: str, conn: Conn)
     ).fetchone() == (200, 200)
 
 
+def reapprove(conn: Conn) -> None:
+    conn.execute(
+        "update public.campaign_messages set status = 'APR', approved_at = statement_timestamp() where status = 'SUG'"
+    )
+
+
 @pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin"])
 def test_the_plan_follows_the_database_window(db_url: str, conn: Conn, zone: str) -> None:
     conn.execute(
@@ -244,6 +250,10 @@ def test_the_plan_follows_the_database_window(db_url: str, conn: Conn, zone: str
         (zone,),
     )
     add_approved(conn, 60)
+    if zone == "Europe/Berlin":
+        # Californians are never reachable 10:00-12:00 Berlin (01:00-03:00 Pacific): Berlin numbers then.
+        conn.execute("update public.campaign_messages set phone_number = '+49151' || right(phone_number, 8)")
+        reapprove(conn)  # a changed number goes back to SUG (the state machine): approve it again
     result = run(db_url, "schedule", "--start", START, "--seed", "9", "-y", "-q")
     assert result.exit_code == 0, result.stderr
     window = SendWindow(
@@ -260,6 +270,26 @@ def test_the_plan_follows_the_database_window(db_url: str, conn: Conn, zone: str
         assert sql_open == (True,)
     assert f"Send window: 10:00-12:00 {zone}, Tue,Thu" in result.stdout
     assert max(times) - min(times) > timedelta(days=2)
+
+
+def test_recipients_whose_hours_never_meet_the_window_are_left_out_not_waited_for(
+    db_url: str, conn: Conn
+) -> None:
+    conn.execute(
+        "update public.send_window set time_zone = 'Europe/Berlin', opens_at = '10:00', closes_at = '12:00'"
+    )
+    add_approved(conn, 3)  # Californians: 01:00-03:00 Pacific is never inside 8:00-21:00
+    conn.execute(
+        "update public.campaign_messages set phone_number = '+4915112345678' where id = (select min(id) from public.campaign_messages)"
+    )
+    reapprove(conn)
+    result = run(db_url, "schedule", "--start", START, "--seed", "9", "-y")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "Scheduled 1 message (SCH)"
+    assert any(line.startswith("Unreachable: 2 messages left out of the plan") for line in lines)
+    assert sum(1 for line in lines if line.startswith("  [UNREACHABLE] ")) == 2
+    assert statuses(conn, "campaign_messages", "autumn") == {"SCH": 1, "APR": 2}
 
 
 def test_a_failed_message_approved_again_is_rescheduled_on_its_own_row(
