@@ -1,9 +1,10 @@
-"""Bringing a freshly opened modem to a state where it can send.
+"""Bringing a freshly opened modem to a state where it can send (and receive).
 
 Copes with the differences between real modems: echo still on (ATE0 is the first thing sent, echoed
 lines are dropped), `+CPIN: READY` without OK (Wavecom), `COMMAND NOT SUPPORT` (Huawei) or ERROR for
 AT+CEREG? (3G modems), and LTE-only modems that register only on AT+CEREG. Every failure here is a
-`NotSentError` (ModemUnavailableError or SimPinError): nothing is being sent yet.
+`NotSentError` (ModemUnavailableError or SimPinError): nothing is being sent yet. Reception is
+configured last (`receiving.Receiver.configure`); a modem that cannot receive still sends.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from listener.modem.dialogue import CommandFailedError
 from listener.modem.errors import ModemNotRespondingError, ModemUnavailableError, SimPinError
 from listener.modem.health import ModemState, refresh_status, registration_states, signal_word
 from listener.modem.link import ModemLink
+from listener.modem.receiving import Receiver
 from listener.modem.sending import Sender
 from sms_common.logs import get_logger
 
@@ -25,8 +27,11 @@ log = get_logger(__name__)
 _LOCKED = ("SIM PIN", "SIM PUK", "PH-SIM PIN", "SIM PIN2", "SIM PUK2", "PH-NET PIN")
 
 
-async def initialise(link: ModemLink, state: ModemState, sender: Sender, config: ModemConfig) -> None:
-    """Synchronise, echo off, numeric errors, SIM ready, registered, status read, SMS format set.
+async def initialise(
+    link: ModemLink, state: ModemState, sender: Sender, config: ModemConfig, receiver: Receiver
+) -> None:
+    """Synchronise, echo off, numeric errors, SIM ready, registered, status read, SMS format set,
+    reception configured (when `config.receive`).
 
     Raises ModemUnavailableError (or SimPinError; `pin_rejected` when the configured PIN was refused)."""
     state.initialised = False
@@ -40,6 +45,10 @@ async def initialise(link: ModemLink, state: ModemState, sender: Sender, config:
     await _check_sim(link, state, config)
     await _wait_registered(link, state, config)
     await refresh_status(link, state, deadline)
+    if config.receive:
+        await receiver.configure()
+    else:
+        state.reception = "off: not asked for (ModemConfig.receive is false)"
     await sender.set_format(config.mode)
     state.initialised = True
     log.info(
@@ -50,6 +59,7 @@ async def initialise(link: ModemLink, state: ModemState, sender: Sender, config:
         signal_word=signal_word(state.signal),
         operator=state.operator,
         mode=config.mode,
+        reception=state.reception,
     )
 
 

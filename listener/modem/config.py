@@ -29,17 +29,24 @@ class ModemTimeouts:
     #: Retries of a transient error on the second or later part of a concatenated SMS, in place.
     part_retries: int = 2
     part_retry_pause: float = 2.0
+    #: Reading stored messages (AT+CMGL=4 lists a whole memory; Huawei sticks are slow at it).
+    read: float = 20.0
 
 
 @dataclass(frozen=True)
 class ModemConfig:
-    """The serial device, its speed, the SMS mode, the SIM PIN (never shown) and the deadlines."""
+    """The serial device, its speed, the SMS mode, the SIM PIN (never shown) and the deadlines.
+
+    `receive`: configure new-message indications at bring-up (AT+CPMS, AT+CNMI; see `receiving`).
+    `status_reports`: ask for a delivery report on every part sent (TP-SRR; AT+CSMP in text mode)."""
 
     port: str
     baud: int = 115200
     mode: SmsMode = "pdu"
     pin: str | None = field(default=None, repr=False)
     timeouts: ModemTimeouts = field(default_factory=ModemTimeouts)
+    receive: bool = True
+    status_reports: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in ("pdu", "text"):

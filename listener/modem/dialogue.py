@@ -6,6 +6,12 @@ lines and final result code, treats everything else as an event, and gives every
 fixed when it is written: a flood of unsolicited lines never extends it (gammu before 1.44 waited
 forever on `^RSSI` floods). Echo (before ATE0 takes effect) is recognised and dropped.
 
+Two codes take two lines: `+CMT: [<alpha>],<length>` and `+CDS: <length>` (a message or a status
+report delivered directly, PDU mode) are followed by the PDU on a line of its own. The line after such
+a header belongs to it, wherever it comes (in the middle of another command's answer, between
+AT+CMGS and its prompt): both go out as one event (`UnsolicitedEvent.body`), never as an answer line
+of the command that happens to be running (python-gsmmodem never handled `+CDS`, its issue #44).
+
 It writes through a plain callable and is fed lines by `protocol.ModemProtocol`, so it is tested with
 recorded exchanges without any serial port.
 """
@@ -13,6 +19,7 @@ recorded exchanges without any serial port.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -67,6 +74,8 @@ class UnsolicitedEvent:
     value: str
     line: str
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: The second line of a two-line code (`+CMT`, `+CDS`: the PDU in hex), None for one-line codes.
+    body: str | None = None
 
     @classmethod
     def parse(cls, line: str) -> UnsolicitedEvent:
@@ -109,6 +118,34 @@ class ResultTimeoutError(MaybeSentError):
     """After the SMS body was written, no final answer came (deadline passed, or the device went away).
 
     Deliberately not a ModemNotRespondingError: that one means "nothing left the modem"."""
+
+
+_HEX_RE = re.compile(r"^(?:[0-9A-Fa-f]{2})+$")
+_PDU_LENGTH_RE = re.compile(r'^(?:"[^"]*"|[^,"]*)?,\s*\d+$|^\d+$')
+
+
+def is_two_line_header(line: str) -> bool:
+    """Whether `line` is the header of a code whose next line belongs to it.
+
+    `+CMT:` always takes two lines (PDU mode `+CMT: [<alpha>],<length>`, text mode `+CMT: <oa>,...`
+    followed by the text). `+CDS:` does only in PDU mode (`+CDS: <length>`); in text mode it is one
+    line of fields."""
+    upper = line.upper()
+    if upper.startswith("+CMT:"):
+        return True
+    if upper.startswith("+CDS:"):
+        return line[5:].strip().isdigit()
+    return False
+
+
+def is_pdu_header(line: str) -> bool:
+    """`+CMT: [<alpha>],<length>` or `+CDS: <length>`: the PDU-mode form of a two-line code."""
+    code, _, value = line.partition(":")
+    return code.strip().upper() in ("+CMT", "+CDS") and bool(_PDU_LENGTH_RE.match(value.strip()))
+
+
+def is_hex(line: str) -> bool:
+    return bool(_HEX_RE.match(line))
 
 
 def is_final(line: str) -> bool:
@@ -159,10 +196,23 @@ class Dialogue:
         self.close_reason: str | None = None
         #: Final result codes that arrived with no command waiting: a late answer, the link is out of step.
         self.stray_finals = 0
+        #: The header of a two-line code (`+CMT: ,24`) whose second line has not arrived yet.
+        self._header: str | None = None
 
     # -- LineSink ----------------------------------------------------------------------------------
 
     def line_received(self, line: str) -> None:
+        header, self._header = self._header, None
+        if header is not None:
+            if is_hex(line) or not (is_final(line) or is_pdu_header(header)):
+                self._event(header, body=line)  # the PDU (or, in text mode, the text) of that header
+                return
+            # A final code where the PDU should be: the header came alone; the line is handled below.
+            log.warning("modem_urc_without_body", code=header.partition(":")[0])
+            self._event(header)
+        if is_two_line_header(line):
+            self._header = line
+            return
         pending = self._pending
         if pending is None or pending.future.done():
             if is_final(line):
@@ -193,6 +243,7 @@ class Dialogue:
             log.debug("modem_stray_prompt")
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._header = None
         self.close_reason = f"device closed: {exc}" if exc else "device closed"
         self.closed.set()
         pending = self._pending
@@ -315,8 +366,10 @@ class Dialogue:
         else:
             pending.prompt.cancel()
 
-    def _event(self, line: str) -> None:
+    def _event(self, line: str, *, body: str | None = None) -> None:
         event = UnsolicitedEvent.parse(line)
+        if body is not None:
+            event = replace(event, body=body)
         log.debug("modem_unsolicited", code=event.code)
         if self._on_event is not None:
             self._on_event(event)

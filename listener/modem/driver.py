@@ -1,8 +1,9 @@
-"""One GSM modem: open it, bring it up, send SMS through it, report its health.
+"""One GSM modem: open it, bring it up, send and receive SMS through it, report its health.
 
 The jobs live in their own modules (`link` the device, `bringup` initialisation, `sending` AT+CMGS,
-`health` the modem's record and its queries); `Modem` puts them together behind one lock, so that a
-send's commands and a health query's commands never interleave. Recovery (re-opening a modem that
+`receiving` indications and stored messages, `health` the modem's record and its queries); `Modem`
+puts them together behind one lock, so that a send's commands, a read's and a health query's never
+interleave. Recovery (re-opening a modem that
 broke) is not done here: `resilient.ResilientModem` owns it.
 """
 
@@ -20,43 +21,79 @@ from listener.modem.health import ModemHealth, ModemState, refresh_status, regis
 from listener.modem.link import ModemLink
 from listener.modem.pdu import encode_address
 from listener.modem.protocol import ModemProtocol
+from listener.modem.receiving import (
+    DirectPdu,
+    InboundEvent,
+    Receiver,
+    ReceptionStarted,
+    StorageFull,
+    StoredNotice,
+    StoredSms,
+)
 from listener.modem.sending import Sender, SendResult
 from sms_common.logs import get_logger
 
 log = get_logger(__name__)
 
 __all__ = [
+    "DirectPdu",
+    "InboundEvent",
     "Modem",
     "ModemConfig",
     "ModemHealth",
     "ModemTimeouts",
+    "ReceptionStarted",
     "SendResult",
     "SmsMode",
+    "StorageFull",
+    "StoredNotice",
+    "StoredSms",
     "UnsolicitedEvent",
     "signal_word",
 ]
+
+InboundQueue = asyncio.Queue[InboundEvent]
+
+
+def inbound_queue() -> InboundQueue:
+    """A queue for `Modem.inbound`: large, because a direct delivery (`DirectPdu`) exists nowhere else."""
+    return asyncio.Queue(10000)
 
 
 class Modem:
     """An AT modem. Use `await Modem.open(config)`, then `initialise()` and `send_sms()`."""
 
-    def __init__(self, config: ModemConfig, *, events: asyncio.Queue[UnsolicitedEvent] | None = None) -> None:
+    def __init__(
+        self,
+        config: ModemConfig,
+        *,
+        events: asyncio.Queue[UnsolicitedEvent] | None = None,
+        inbound: InboundQueue | None = None,
+    ) -> None:
         self.config = config
         #: Unsolicited result codes, oldest first; when full the oldest is dropped.
         self.events: asyncio.Queue[UnsolicitedEvent] = events if events is not None else asyncio.Queue(1000)
+        #: New messages and reports announced (`receiving.InboundEvent`), oldest first.
+        self.inbound: InboundQueue = inbound if inbound is not None else inbound_queue()
         self.state = ModemState()
         self.link = ModemLink(config.port, on_event=self._on_event)
         self._sender = Sender(self.link, self.state, config)
+        self._receiver = Receiver(self.link, self.state, self._sender, config, self.inbound)
         # Lock 2 of 2 around the port (lock 1 is Dialogue's, one command at a time): one sequence of
-        # commands at a time, so a health query never lands between the parts of a long SMS.
+        # commands at a time, so a health query or a read never lands between the parts of a long SMS
+        # (the one exception, AT+CNMA, is explained in `receiving`).
         self._sequence_lock = asyncio.Lock()
 
     @classmethod
     async def open(
-        cls, config: ModemConfig, *, events: asyncio.Queue[UnsolicitedEvent] | None = None
+        cls,
+        config: ModemConfig,
+        *,
+        events: asyncio.Queue[UnsolicitedEvent] | None = None,
+        inbound: InboundQueue | None = None,
     ) -> Modem:
         """Open the serial device (not yet initialised). Raises ModemNotRespondingError if it cannot."""
-        modem = cls(config, events=events)
+        modem = cls(config, events=events, inbound=inbound)
         await modem.link.connect(config.baud)
         return modem
 
@@ -80,6 +117,7 @@ class Modem:
         self.link.attach(transport)
 
     async def close(self) -> None:
+        await self._receiver.close()
         await self.link.close()
 
     async def __aenter__(self) -> Modem:
@@ -103,6 +141,7 @@ class Modem:
 
     def _on_event(self, event: UnsolicitedEvent) -> None:
         self.state.on_event(event)
+        self._receiver.on_event(event)
         if self.events.full():
             self.events.get_nowait()
         self.events.put_nowait(event)
@@ -111,7 +150,7 @@ class Modem:
         """See `bringup.initialise`. A PIN the SIM refused is forgotten at once."""
         async with self._sequence_lock:
             try:
-                await initialise(self.link, self.state, self._sender, self.config)
+                await initialise(self.link, self.state, self._sender, self.config, self._receiver)
             except SimPinError as exc:
                 if exc.pin_rejected:
                     self.config = replace(self.config, pin=None)
@@ -137,6 +176,30 @@ class Modem:
                 "modem_sent", number=number, reference=result.reference, parts=result.parts, mode=result.mode
             )
             return result
+
+    async def list_stored(self) -> list[StoredSms]:
+        """Everything stored in the memories in use (AT+CMGL=4 on each), unread or read; [] when
+        reception is off by configuration. Nothing is deleted: `delete_stored` after the commit."""
+        async with self._sequence_lock:
+            self._check_ready("AT+CMGL")
+            return await self._receiver.list_stored()
+
+    async def read_stored(self, memory: str, index: int) -> StoredSms | None:
+        """One stored message or report (AT+CMGR), None when the slot is empty."""
+        async with self._sequence_lock:
+            self._check_ready("AT+CMGR")
+            return await self._receiver.read_stored(memory, index)
+
+    async def delete_stored(self, memory: str, index: int) -> None:
+        """Free a slot (AT+CMGD) once its content is safely stored elsewhere; an empty slot is fine."""
+        async with self._sequence_lock:
+            self._check_ready("AT+CMGD")
+            await self._receiver.delete_stored(memory, index)
+
+    def _check_ready(self, what: str) -> None:
+        self.link.check_usable(what)
+        if not self.state.initialised:
+            raise ModemUnavailableError(f"{what}: modem {self.port} is not initialised")
 
     async def health(self) -> ModemHealth:
         """Refresh signal, registration and operator, and return a snapshot.

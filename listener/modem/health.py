@@ -51,6 +51,10 @@ class ModemHealth:
     failed: int
     checked_at: datetime
     reconnects: int = 0
+    #: How new messages and delivery reports arrive, or why they do not ("off: ...").
+    reception: str = "off"
+    #: Used/total slots of the memories in use, e.g. "SM 3/30, SR 0/10" ("" while unknown).
+    storage: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able: datetimes as ISO 8601 strings."""
@@ -109,6 +113,9 @@ class ModemState:
         self.last_send_at: datetime | None = None
         self.sent = 0
         self.failed = 0
+        #: See ModemHealth.reception / .storage (kept current by `receiving.Receiver`).
+        self.reception = "off: not configured"
+        self.storage: dict[str, tuple[int, int]] = {}
 
     def note_error(self, text: str) -> None:
         self.last_error = text
@@ -148,6 +155,8 @@ class ModemState:
             sent=self.sent,
             failed=self.failed,
             checked_at=datetime.now(UTC),
+            reception=self.reception,
+            storage=", ".join(f"{name} {used}/{total}" for name, (used, total) in self.storage.items()),
         )
 
 

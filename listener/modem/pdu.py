@@ -65,7 +65,7 @@ def concat_header(reference: int, total: int, sequence: int) -> bytes:
     return bytes([5, 0x00, 3, reference & 0xFF, total, sequence])
 
 
-def _user_data(part: str, alphabet: Alphabet, header: bytes) -> tuple[int, bytes]:
+def user_data(part: str, alphabet: Alphabet, header: bytes) -> tuple[int, bytes]:
     """(TP-UDL, TP-UD) for one part."""
     if alphabet == "ucs2":
         payload = part.encode("utf-16-be")
@@ -94,7 +94,7 @@ def build_submit(
     pdus: list[SubmitPdu] = []
     for sequence, part in enumerate(encoded.parts, start=1):
         header = concat_header(reference, total, sequence) if encoded.concatenated else b""
-        udl, ud = _user_data(part, encoded.alphabet, header)
+        udl, ud = user_data(part, encoded.alphabet, header)
         first = _FIRST_OCTET | (_UDHI if header else 0) | (_SRR if status_report else 0)
         tpdu = (
             bytes([first, 0x00])  # TP-MR 0: the modem assigns the message reference

@@ -25,9 +25,17 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 
 from listener.modem.config import ModemConfig
 from listener.modem.dialogue import UnsolicitedEvent
-from listener.modem.driver import Modem, ModemHealth, SendResult
-from listener.modem.errors import ModemError, ModemUnavailableError, SendFate, SimPinError, send_fate
+from listener.modem.driver import InboundQueue, Modem, ModemHealth, SendResult, inbound_queue
+from listener.modem.errors import (
+    ModemError,
+    ModemNotRespondingError,
+    ModemUnavailableError,
+    SendFate,
+    SimPinError,
+    send_fate,
+)
 from listener.modem.health import signal_word
+from listener.modem.receiving import StoredSms
 from sms_common.logs import get_logger
 
 log = get_logger(__name__)
@@ -36,7 +44,8 @@ Opener = Callable[..., Awaitable[Modem]]
 
 
 class ResilientModem:
-    """Same API as Modem (`send_sms`, `health`, `snapshot`, `close`, `events`), plus recovery."""
+    """Same API as Modem (`send_sms`, `list_stored`, `read_stored`, `delete_stored`, `health`,
+    `snapshot`, `close`, `events`, `inbound`), plus recovery."""
 
     def __init__(
         self,
@@ -57,6 +66,9 @@ class ResilientModem:
         self._opener: Opener = opener or Modem.open
         #: Unsolicited codes of every modem this object opened, in one queue.
         self.events: asyncio.Queue[UnsolicitedEvent] = asyncio.Queue(1000)
+        #: New messages and reports of every modem this object opened, in one queue. Each (re)opened
+        #: modem puts a `ReceptionStarted` there once configured: list_stored() then.
+        self.inbound: InboundQueue = inbound_queue()
         self.reconnects = 0
         self.connects = 0
         self._modem: Modem | None = None
@@ -169,7 +181,7 @@ class ResilientModem:
 
     async def _open_once(self) -> Modem:
         try:
-            modem = await self._opener(self.config, events=self.events)
+            modem = await self._opener(self.config, events=self.events, inbound=self.inbound)
         except (ModemError, OSError) as exc:
             self._note_error(str(exc))
             raise
@@ -247,6 +259,33 @@ class ResilientModem:
             raise
         finally:
             self._health = self._totals(modem.snapshot())
+
+    async def list_stored(self) -> list[StoredSms]:
+        """See Modem.list_stored; ModemUnavailableError while no modem is connected."""
+        modem = await self._ready_modem("AT+CMGL")
+        try:
+            return await modem.list_stored()
+        except (ModemNotRespondingError, ModemUnavailableError) as exc:
+            self._replace_soon(str(exc))  # a hung AT+CMGL (Huawei after long uptime): start over
+            raise
+
+    async def read_stored(self, memory: str, index: int) -> StoredSms | None:
+        """See Modem.read_stored."""
+        modem = await self._ready_modem("AT+CMGR")
+        try:
+            return await modem.read_stored(memory, index)
+        except (ModemNotRespondingError, ModemUnavailableError) as exc:
+            self._replace_soon(str(exc))
+            raise
+
+    async def delete_stored(self, memory: str, index: int) -> None:
+        """See Modem.delete_stored."""
+        modem = await self._ready_modem("AT+CMGD")
+        try:
+            await modem.delete_stored(memory, index)
+        except (ModemNotRespondingError, ModemUnavailableError) as exc:
+            self._replace_soon(str(exc))
+            raise
 
     async def health(self) -> ModemHealth:
         """A fresh snapshot from the modem; raises ModemUnavailableError while none is connected."""

@@ -48,6 +48,7 @@ class Sender:
         self._state = state
         self._config = config
         self._format: SmsMode | None = None
+        self._text_parameters_set = False
         self._reference = secrets.randbelow(256)
 
     async def set_format(self, mode: SmsMode) -> None:
@@ -62,6 +63,17 @@ class Sender:
                 f"the modem refused SMS {mode} mode (AT+CMGF: {exc.response.final})", info=info
             ) from exc
         self._format = mode
+        if mode == "text" and self._config.status_reports and not self._text_parameters_set:
+            await self._ask_for_reports_in_text_mode()
+
+    async def _ask_for_reports_in_text_mode(self) -> None:
+        """AT+CSMP=49,167,0,0: text-mode sends are SMS-SUBMITs with relative validity (4 days) and
+        TP-SRR (a delivery report asked for; 17 without). A refusal is logged: the SMS still go out."""
+        try:
+            await self._link.command("AT+CSMP=49,167,0,0", deadline=self._timeouts.command)
+        except CommandFailedError as exc:
+            log.warning("modem_csmp_refused", answer=exc.response.final)
+        self._text_parameters_set = True
 
     @property
     def _timeouts(self) -> ModemTimeouts:
@@ -89,7 +101,9 @@ class Sender:
         return SendResult(reference=response, parts=1, alphabet="gsm7", mode="text")
 
     async def _send_pdu(self, number: str, text: str) -> SendResult:
-        pdus = build_submit(number, text, reference=self._next_reference())
+        pdus = build_submit(
+            number, text, reference=self._next_reference(), status_report=self._config.status_reports
+        )
         alphabet = encode_text(text).alphabet
         await self.set_format("pdu")
         accepted: list[str] = []

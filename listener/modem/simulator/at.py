@@ -2,9 +2,12 @@
 
 It answers like a real modem: echo on until ATE0, OK / ERROR / +CME ERROR / +CMS ERROR (per AT+CMEE),
 AT+CPIN? (optionally asking for a PIN), registration (+CREG/+CEREG), signal (+CSQ), operator (+COPS),
-text and PDU mode AT+CMGS with the `> ` prompt, and +CMGS message references. PDUs are decoded and
-concatenated parts reassembled into `SentMessage` records (number, text, parts), optionally written
-as JSON lines. Where models differ it reads its `ModemModel` (profiles.py); where a test wants it to
+text and PDU mode AT+CMGS with the `> ` prompt, and +CMGS message references (8 bits: they wrap
+from 255 to 0). PDUs are decoded and concatenated parts reassembled into `SentMessage` records
+(number, text, parts), optionally written as JSON lines. The receiving side (memories, AT+CNMI,
+AT+CMGR/CMGL/CMGD, announcements) is `reception.Reception`; replies and delivery reports are put in
+with `inject_reply`, `inject_pdu`, `inject_status_report` and, for reports on what was sent,
+`auto_status_reports` with `deliver_pending_reports()`. Where models differ it reads its `ModemModel` (profiles.py); where a test wants it to
 misbehave it reads its `Faults` (faults.py). It knows nothing about the device: bytes come in through
 `receive` and go out through `_write`, which `ModemSimulator` connects to a pty.
 """
@@ -23,11 +26,23 @@ from typing import Any, Literal, TextIO, TypedDict, Unpack
 from listener.modem.codes import CODES
 from listener.modem.pdu import PduError, decode_submit
 from listener.modem.simulator.faults import Faults, SimulatorError
+from listener.modem.simulator.pdus import DEFAULT_SMSC, build_deliver, build_status_report
 from listener.modem.simulator.profiles import MODELS, ModemModel, Profile
+from listener.modem.simulator.reception import Arrival, Kind, Reception, Style
 
 _CMGS_TEXT_RE = re.compile(r'^AT\+CMGS="([^"]*)"(?:,\d+)?$', re.I)
 _CMGS_PDU_RE = re.compile(r"^AT\+CMGS=(\d+)$", re.I)
 _CPIN_SET_RE = re.compile(r'^AT\+CPIN="?([^",]*)"?', re.I)
+_CSMP_RE = re.compile(r"^AT\+CSMP=(\d+)", re.I)
+
+
+@dataclass(frozen=True)
+class PendingReport:
+    """A part sent with TP-SRR whose delivery report the network has not sent yet."""
+
+    reference: int
+    recipient: str
+    submitted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,14 @@ class FirmwareOptions(TypedDict, total=False):
     #: Where complete messages are written as JSON lines.
     record: TextIO | None
     faults: Faults | None
+    #: The +CMGS reference of the next part sent (0..255; it wraps at 256).
+    next_reference: int
+    #: TP-ST of the report the network sends for every part sent with TP-SRR (None: no reports).
+    auto_status_reports: int | None
+    #: Seconds before such a report arrives; None: only when `deliver_pending_reports()` is called.
+    status_report_delay: float | None
+    #: The service centre in the PDUs the network sends.
+    smsc: str
 
 
 class AtEmulator(abc.ABC):
@@ -105,7 +128,17 @@ class AtEmulator(abc.ABC):
         self._echo = True
         self._cmee = 0
         self._cmgf = 0
-        self._message_reference = 0
+        self._message_reference = options.get("next_reference", 1) % 256
+        self.auto_status_reports = options.get("auto_status_reports")
+        self.status_report_delay = options.get("status_report_delay")
+        self.smsc = options.get("smsc", DEFAULT_SMSC)
+        #: Parts sent with TP-SRR whose report is still to come (see deliver_pending_reports).
+        self.pending_reports: list[PendingReport] = []
+        self._csmp_first_octet = 17
+        self._concat_reference = 0
+        #: Announcements waiting for their place (Faults.urc_placement).
+        self._held_urcs: list[list[str]] = []
+        self.reception = Reception(self.model, cms=self._cms, urc=self._announce)
         self._partials: dict[tuple[str, int, int], _Partial] = {}
         self._inbuf = bytearray()
         self._body_for: tuple[str, str] | None = None  # ("text", number) or ("pdu", length)
@@ -118,7 +151,14 @@ class AtEmulator(abc.ABC):
 
     @profile.setter
     def profile(self, name: Profile) -> None:
-        self.model = MODELS[name]
+        self.use_model(MODELS[name])
+
+    def use_model(self, model: ModemModel) -> None:
+        """Mimic `model` (a profile, or a variant made with dataclasses.replace); memories it shares
+        with the current model keep their messages."""
+        self.model = model
+        self.reception.use_model(model)
+        self.reception.reset()
 
     @property
     @abc.abstractmethod
@@ -139,6 +179,9 @@ class AtEmulator(abc.ABC):
         self.sim_state = "SIM PIN" if self.pin else "READY"
         self._inbuf.clear()
         self._body_for = None
+        self._csmp_first_octet = 17
+        self._held_urcs.clear()
+        self.reception.reset()  # AT+CNMI / AT+CPMS settings are lost; the SIM's messages are not
 
     def drop_pending(self) -> None:
         """Forget commands not answered yet (the device went away)."""
@@ -212,11 +255,35 @@ class AtEmulator(abc.ABC):
             return False
         for extra in self.faults.unsolicited:
             self._write_line(extra)
-        for line in lines:
-            self._write_line(line)
+        placement = self.faults.urc_placement
+        if placement == "mid-answer" and len(lines) >= 2 and self._held_urcs:
+            for line in lines[:-1]:
+                self._write_line(line)
+            self._flush_held()
+            self._write_line(lines[-1])
+        else:
+            for line in lines:
+                self._write_line(line)
         if prompt:
+            if placement == "before-prompt":
+                self._flush_held()
             self._write(b"\r\n> ")
         return True
+
+    def _announce(self, lines: list[str]) -> None:
+        """An unsolicited code (one or two lines) now, or held for its place (Faults.urc_placement)."""
+        if self.faults.urc_placement == "now":
+            if self.plugged:
+                for line in lines:
+                    self._write_line(line)
+        else:
+            self._held_urcs.append(lines)
+
+    def _flush_held(self) -> None:
+        held, self._held_urcs = self._held_urcs, []
+        for block in held:
+            for line in block:
+                self._write_line(line)
 
     def _cme(self, code: int) -> str:
         return self._error("CME", code)
@@ -244,6 +311,15 @@ class AtEmulator(abc.ABC):
         if handler is not None:
             await handler()
             return
+        answer = self.reception.handle(line, pdu_mode=self._cmgf == 0)
+        if answer is not None:
+            await self._answer(*answer)
+            if upper.startswith("AT+CMGD") and answer[-1] == "OK":
+                self.reception.redeliver_held()
+            return
+        csmp = _CSMP_RE.match(line)
+        if csmp:
+            self._csmp_first_octet = int(csmp.group(1))
         if upper in ("ATE0", "ATE1", "ATE"):
             self._echo = upper == "ATE1"
             await self._answer("OK")
@@ -263,7 +339,7 @@ class AtEmulator(abc.ABC):
                 await self._answer(self._cms(305))
         elif upper.startswith("AT+CPIN="):
             await self._enter_pin(line)
-        elif upper.startswith(("AT+CREG=", "AT+CEREG=", "AT+CSCS=", "AT+CNMI=", "AT+CSMP=", "AT+CSCA")):
+        elif upper.startswith(("AT+CREG=", "AT+CEREG=", "AT+CSCS=", "AT+CSMP=", "AT+CSCA")):
             await self._answer("OK")
         elif upper.startswith("AT+CMGS="):
             await self._start_send(line)
@@ -358,6 +434,8 @@ class AtEmulator(abc.ABC):
             reference = self._next_reference()
             await self._deliver(SentMessage(arg, body, 1, "gsm7", "text", (reference,), (body,)))
             await self._answer_sent(reference)
+            if self._csmp_first_octet & 0x20:
+                self._report_later(reference, arg)
             return
         try:
             decoded = decode_submit(body)
@@ -392,6 +470,8 @@ class AtEmulator(abc.ABC):
                 )
                 await self._deliver(message)
         await self._answer_sent(reference)
+        if decoded.status_report_requested:
+            self._report_later(reference, decoded.number)
 
     async def _answer_sent(self, reference: int) -> None:
         if self.faults.unplug_after_body:
@@ -402,8 +482,99 @@ class AtEmulator(abc.ABC):
         await self._answer(f"+CMGS: {reference}", "OK")
 
     def _next_reference(self) -> int:
-        self._message_reference = (self._message_reference + 1) % 256
-        return self._message_reference
+        reference = self._message_reference
+        self._message_reference = (reference + 1) % 256
+        return reference
+
+    # -- the network's side: replies and delivery reports ------------------------------------------
+
+    def inject_reply(
+        self,
+        sender: str,
+        text: str,
+        *,
+        parts_order: list[int] | None = None,
+        when: datetime | None = None,
+        style: Style | None = None,
+        concat_reference: int | None = None,
+    ) -> list[str]:
+        """A reply from `sender` reaches the modem as real SMS-DELIVER PDUs (GSM-7, or UCS-2 for
+        anything else, emoji included; concatenated when long). `parts_order` (1-based, e.g. [2, 1])
+        delivers the parts in that order, and may leave some out; `when` is the service-centre time
+        stamp (default now, UTC); `style` overrides AT+CNMI ("stored": stored and announced with +CMTI,
+        "direct": +CMT, "silent": stored without a word). Returns the PDUs in part order."""
+        if concat_reference is None:
+            self._concat_reference = (self._concat_reference + 1) % 256
+            concat_reference = self._concat_reference
+        pdus = build_deliver(
+            sender,
+            text,
+            timestamp=when or datetime.now(UTC),
+            concat_reference=concat_reference,
+            smsc=self.smsc,
+        )
+        order = parts_order or list(range(1, len(pdus) + 1))
+        if any(not 1 <= n <= len(pdus) for n in order):
+            raise SimulatorError(f"parts_order {order} does not fit a reply of {len(pdus)} parts")
+        for number in order:
+            self.reception.arrive(Arrival("deliver", pdus[number - 1].hex, style))
+        return [pdu.hex for pdu in pdus]
+
+    def inject_pdu(self, pdu_hex: str, *, kind: Kind | None = None, style: Style | None = None) -> None:
+        """A raw PDU (with its SMSC field, as AT+CMGR shows it), malformed ones too. `kind` defaults
+        to what its first octet says (MTI 10: a status report), "deliver" for anything unreadable."""
+        hex_text = pdu_hex.strip().upper()
+        self.reception.arrive(Arrival(kind or _kind_of(hex_text), hex_text, style))
+
+    def inject_status_report(
+        self,
+        reference: int,
+        recipient: str,
+        status: int,
+        *,
+        discharge_time: datetime | None = None,
+        when: datetime | None = None,
+        style: Style | None = None,
+    ) -> str:
+        """The network's delivery report for the part sent with +CMGS reference `reference` to
+        `recipient`: TP-ST `status` (0 delivered, 0x20-0x2F still trying, 0x40-0x6F failed),
+        TP-SCTS `when` (default now), TP-DT `discharge_time` (default now). Returns the PDU."""
+        now = datetime.now(UTC)
+        pdu = build_status_report(
+            reference,
+            recipient,
+            status,
+            timestamp=when or now,
+            discharge_time=discharge_time or now,
+            smsc=self.smsc,
+        )
+        self.reception.arrive(Arrival("status-report", pdu.hex, style))
+        return pdu.hex
+
+    def deliver_pending_reports(self, status: int | None = None) -> int:
+        """Send the reports of every part sent with TP-SRR so far, with TP-ST `status` (default
+        `auto_status_reports`, else 0). Returns how many."""
+        pending, self.pending_reports = self.pending_reports, []
+        for report in pending:
+            self._send_report(report, status)
+        return len(pending)
+
+    def _send_report(self, report: PendingReport, status: int | None) -> None:
+        chosen = status if status is not None else (self.auto_status_reports or 0)
+        self.inject_status_report(report.reference, report.recipient, chosen, when=report.submitted_at)
+
+    def _report_later(self, reference: int, recipient: str) -> None:
+        if self.auto_status_reports is None:
+            return
+        report = PendingReport(reference, recipient, datetime.now(UTC))
+        if self.status_report_delay is None:
+            self.pending_reports.append(report)
+            return
+
+        def send() -> None:
+            self._send_report(report, None)
+
+        asyncio.get_running_loop().call_later(self.status_report_delay, send)
 
     async def _deliver(self, message: SentMessage) -> None:
         if self.faults.silent_after_body or self.faults.unplug_after_body:
@@ -414,3 +585,13 @@ class AtEmulator(abc.ABC):
         async with self._changed:
             self.sent.append(message)
             self._changed.notify_all()
+
+
+def _kind_of(pdu_hex: str) -> Kind:
+    """MTI of the first TPDU octet: 10 is a status report; anything else (or garbage) a deliver."""
+    try:
+        data = bytes.fromhex(pdu_hex)
+        first = data[1 + data[0]]
+    except (ValueError, IndexError):
+        return "deliver"
+    return "status-report" if first & 0x03 == 0x02 else "deliver"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sms_common.errors import SmsSchedulerError
 
@@ -45,6 +45,9 @@ class Faults:
     body_answer_delay: float = 0.0
     #: Unsolicited lines written before every answer and before the `> ` prompt.
     unsolicited: tuple[str, ...] = ()
+    #: Where announcements of new messages and reports go: "now", or held until the middle of the
+    #: next answer of two lines or more (before its final code), or until the next `> ` prompt.
+    urc_placement: Literal["now", "mid-answer", "before-prompt"] = "now"
 
 
 # -- scripts -----------------------------------------------------------------------------------------

@@ -104,7 +104,14 @@ async def test_text_mode_for_plain_text_pdu_for_the_rest(sim: ModemSimulator, op
         ("pdu", "Not plain: café ☕"),
         ("text", "Back to plain"),
     ]
-    assert [c for c in sim.commands if c.startswith("AT+CMGF")] == ["AT+CMGF=1", "AT+CMGF=0", "AT+CMGF=1"]
+    # Reception is configured in PDU mode first; text mode then asks for delivery reports by AT+CSMP.
+    assert [c for c in sim.commands if c.startswith("AT+CMGF")] == [
+        "AT+CMGF=0",
+        "AT+CMGF=1",
+        "AT+CMGF=0",
+        "AT+CMGF=1",
+    ]
+    assert [c for c in sim.commands if c.startswith("AT+CSMP")] == ["AT+CSMP=49,167,0,0"]
 
 
 @pytest.mark.parametrize("profile", ["generic", "huawei", "wavecom", "lte", "sim800"])

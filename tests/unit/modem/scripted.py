@@ -53,10 +53,25 @@ class ScriptedTransport(asyncio.WriteTransport):
 
 
 def scripted_modem(
-    steps: list[tuple[bytes, bytes]], *, mode: SmsMode = "pdu", pin: str | None = None, **timeouts: Any
+    steps: list[tuple[bytes, bytes]],
+    *,
+    mode: SmsMode = "pdu",
+    pin: str | None = None,
+    receive: bool = False,
+    status_reports: bool = False,
+    **timeouts: Any,
 ) -> tuple[Modem, ScriptedTransport]:
+    """A Modem on a recorded exchange. Reception and status reports are off unless asked for, so the
+    recordings of sending need no AT+CPMS/AT+CNMI steps."""
     modem = Modem(
-        ModemConfig("scripted", mode=mode, pin=pin, timeouts=ModemTimeouts(**{"command": 1.0, **timeouts}))
+        ModemConfig(
+            "scripted",
+            mode=mode,
+            pin=pin,
+            timeouts=ModemTimeouts(**{"command": 1.0, **timeouts}),
+            receive=receive,
+            status_reports=status_reports,
+        )
     )
     transport = ScriptedTransport(modem.protocol, steps)
     modem.protocol.connection_made(transport)
