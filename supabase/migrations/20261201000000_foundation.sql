@@ -39,7 +39,17 @@ insert into internal.writers (writer, function_name) values
   ('unknown', 'internal.to_unknown'),
   ('follow', 'internal.scheduled_messages_inserted'),
   ('follow', 'internal.scheduled_messages_follow'),
-  ('follow', 'internal.messages_follow');
+  ('follow', 'internal.messages_follow'),
+  -- issue 12: inbound messages, opt-outs, reply bubbles, delivery reports (20261201000900_inbound.sql,
+  -- 20261201000950_delivery_reports.sql)
+  ('inbound', 'public.record_inbound_part'),
+  ('inbound', 'public.record_malformed_inbound'),
+  ('inbound', 'public.finish_stale_inbound_parts'),
+  ('inbound', 'public.review_reply'),
+  ('opt_out', 'internal.set_opt_out'),
+  ('reply', 'internal.queue_reply'),
+  ('report', 'public.record_status_report'),
+  ('report', 'internal.record_sent_parts');
 
 revoke all on table internal.writers from public, anon, authenticated, service_role;
 
@@ -102,12 +112,16 @@ insert into internal.transitions (table_name, from_status, to_status, writer, wh
   ('scheduled_messages', 'SCH', 'failed', 'promotion', 'it could not be promoted (the reason is recorded)'),
   ('scheduled_messages', 'SCH', 'sent', 'promotion', 'a retry whose every bubble was already sent'),
   ('scheduled_messages', 'SCH', 'cancelled', 'person', 'a person cancels before it is due'),
+  ('scheduled_messages', 'SCH', 'cancelled', 'promotion', 'due, but its number opted out (the reason is recorded)'),
+  ('scheduled_messages', 'SCH', 'cancelled', 'opt_out', 'its number opted out'),
+  ('scheduled_messages', 'queued', 'cancelled', 'opt_out', 'its number opted out: unsent bubbles stop'),
   ('scheduled_messages', 'queued', 'cancelled', 'person', 'a person cancels: unsent bubbles stop'),
   ('scheduled_messages', 'queued', 'sent', 'follow', 'every bubble was sent'),
   ('scheduled_messages', 'queued', 'failed', 'follow', 'a bubble failed: later bubbles stop'),
   ('scheduled_messages', 'failed', 'SCH', 'person', 'a person retries: promotion sends what was not sent'),
   ('scheduled_messages', 'failed', 'cancelled', 'person', 'a person gives up on a failed text'),
   ('messages', '(insert)', 'queued', 'promotion', 'promotion creates the bubbles of a scheduled message'),
+  ('messages', '(insert)', 'queued', 'reply', 'a reply to an inbound message: opt-out or opt-in confirmation, HELP text'),
   ('messages', 'queued', 'sending', 'claim', 'a listener claimed it'),
   ('messages', 'sending', 'sent', 'listener', 'the modem accepted it'),
   ('messages', 'sending', 'failed', 'listener', 'refused for good, or out of attempts'),

@@ -23,6 +23,14 @@ create table public.messages (
   sent_at timestamptz,
   modem_reference text,
   error_message text,
+  -- issue 12: a reply to an inbound message (scheduled_message_id null; the foreign key to
+  -- inbound_messages is added by 20261201000900_inbound.sql, which creates that table).
+  inbound_message_id bigint,
+  reply_kind text,
+  -- issue 12: delivery reports (20261201000950_delivery_reports.sql): null until sent with usable
+  -- modem references, then pending -> retrying -> delivered | failed | expired.
+  delivery_status text,
+  delivered_at timestamptz,
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint messages_phone_number_e164 check (phone_number ~ '^\+[1-9][0-9]{6,14}$'),
@@ -33,6 +41,14 @@ create table public.messages (
     (scheduled_message_id is null and promotion is null and bubble_index is null and bubble_count is null)
     or (promotion >= 1 and bubble_index >= 1 and bubble_count between bubble_index and 10)
   ),
+  constraint messages_reply_shape check (
+    (reply_kind is null and inbound_message_id is null)
+    or (reply_kind in ('opt_out_confirmation', 'opt_in_confirmation', 'help') and inbound_message_id is not null
+        and scheduled_message_id is null)
+  ),
+  constraint messages_delivery_status_check
+    check (delivery_status in ('pending', 'retrying', 'delivered', 'failed', 'expired')),
+  constraint messages_delivered_at_finite check (delivered_at is null or isfinite(delivered_at)),
   constraint messages_attempts_bounds check (attempts between 0 and 1000),
   constraint messages_worker_id_length check (length(worker_id) <= 100),
   constraint messages_modem_reference_length check (length(modem_reference) <= 100)
@@ -41,6 +57,12 @@ create table public.messages (
 comment on table public.messages is
   'One row per [BUBBLE] of a scheduled message: queued -> sending -> sent | failed | unknown | cancelled '
   '(docs/state-machine.md). unknown: handed to the modem without a final answer; never resent automatically.';
+comment on column public.messages.reply_kind is
+  'Set on a reply to an inbound message (opt_out_confirmation, opt_in_confirmation, help): scheduled_message_id '
+  'is null, inbound_message_id names the reply it answers; claimed before campaign bubbles, at any hour.';
+comment on column public.messages.delivery_status is
+  'From the delivery reports of its parts: null (no usable modem reference), pending, retrying (the network '
+  'still tries), delivered (every part), failed or expired (docs/sql-listener-api.md, TP-ST table).';
 comment on column public.messages.promotion is
   'Which promotion of its scheduled message created it (a retry creates new bubbles with the next number).';
 
@@ -51,6 +73,8 @@ create unique index messages_bubble_key on public.messages (scheduled_message_id
 create index messages_claim_order_idx on public.messages (id) where status = 'queued';
 create index messages_sending_idx on public.messages (claimed_at) where status = 'sending';
 create index messages_queued_idx on public.messages (next_attempt_at, id) where status = 'queued';
+-- issue 12: the claim hands out queued replies (no scheduled message) first.
+create index messages_reply_queue_idx on public.messages (id) where status = 'queued' and scheduled_message_id is null;
 
 alter table public.messages enable row level security;
 revoke all on table public.messages from public, anon, authenticated;
@@ -86,7 +110,9 @@ as $$
     from internal.bubble_progress($1) p
 $$;
 
--- Only promotion inserts bubbles (invariant h): checked once per statement.
+-- Only promotion inserts bubbles, and the reply writer its replies (invariant h): the writers with an
+-- '(insert)' row for messages in internal.transitions. Checked once per statement; messages_reply_shape
+-- keeps a reply a reply (no scheduled message, a link to the inbound message it answers).
 create function internal.messages_refuse_foreign_insert()
 returns trigger
 language plpgsql
@@ -94,8 +120,10 @@ security definer
 set search_path = ''
 as $$
 begin
-  if internal.writer() <> 'promotion' then
-    raise exception 'messages: bubbles are created by promotion only, not by %', internal.writer()
+  if not exists (select 1 from internal.transitions t
+                  where t.table_name = 'messages' and t.from_status = '(insert)' and t.writer = internal.writer()) then
+    raise exception 'messages: bubbles are created by promotion (and replies by the inbound handling) only, not by %',
+      internal.writer()
       using errcode = 'object_not_in_prerequisite_state',
             hint = 'Insert a scheduled_messages row (status SCH); process_scheduled_messages() creates its bubbles.';
   end if;
@@ -125,6 +153,8 @@ begin
      or new.bubble_count is distinct from old.bubble_count
      or new.phone_number is distinct from old.phone_number
      or new.content is distinct from old.content
+     or new.inbound_message_id is distinct from old.inbound_message_id
+     or new.reply_kind is distinct from old.reply_kind
      or new.created_at is distinct from old.created_at then
     raise exception 'messages row %: its recipient, text and position are frozen copies of scheduled message %',
       old.id, coalesce(old.scheduled_message_id::text, '(none)')
@@ -139,9 +169,11 @@ begin
     if new.worker_id is distinct from old.worker_id or new.claimed_at is distinct from old.claimed_at
        or new.attempts is distinct from old.attempts or new.next_attempt_at is distinct from old.next_attempt_at
        or new.modem_reference is distinct from old.modem_reference
+       or new.delivery_status is distinct from old.delivery_status
+       or new.delivered_at is distinct from old.delivered_at
        or (new.sent_at is distinct from old.sent_at and not (old.status = 'unknown' and new.status = 'sent')) then
-      raise exception 'messages row %: worker_id, claimed_at, attempts, next_attempt_at, modem_reference and '
-        'sent_at are kept by the listener', old.id
+      raise exception 'messages row %: worker_id, claimed_at, attempts, next_attempt_at, modem_reference, '
+        'sent_at, delivery_status and delivered_at are kept by the listener', old.id
         using errcode = 'object_not_in_prerequisite_state',
               hint = 'A person only resolves an unknown bubble: update messages set status = ''sent'' '
                      '(or ''failed'') where id = ...';

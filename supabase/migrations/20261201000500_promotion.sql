@@ -45,6 +45,8 @@ begin
        -- Re-check (invariant b): never promote the text of a campaign row that was cancelled.
        and not exists (select 1 from public.campaign_messages c
                         where c.id = s.campaign_message_id and c.status = 'cancelled')
+       -- issue 12: opt-out. Never queue a text to an opted-out number (the caller cancels those rows).
+       and not exists (select 1 from public.opt_outs o where o.phone_number = s.phone_number and o.opted_out)
        for update of s skip locked
   ),
   parts as (
@@ -126,6 +128,22 @@ begin
       using errcode = 'invalid_parameter_value';
   end if;
   v_gap := (internal.settings()).catch_up_gap;
+
+  -- issue 12: opt-out. A due SCH row to an opted-out number ends cancelled with the reason, before the
+  -- pacing looks at the rest (it takes no slot). Rows another promotion holds are left to it.
+  with opted_out as (
+    select s.id, o.changed_at
+      from public.scheduled_messages s
+      join public.opt_outs o on o.phone_number = s.phone_number and o.opted_out
+     where s.status = 'SCH' and s.scheduled_for <= v_at
+       for update of s skip locked
+  )
+  update public.scheduled_messages s
+     set status = 'cancelled',
+         error_message = format('not sent: %s opted out at %s', s.phone_number,
+                                to_char(x.changed_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+    from opted_out x
+   where s.id = x.id;
 
   -- One pass over the due rows (partial index on status = 'SCH'), campaign by campaign (the campaign with
   -- the earliest due row first), each campaign's rows in time order, choosing what the pacing releases.

@@ -72,6 +72,27 @@ begin
     raise exception 'claim_next_bubble: worker_id must be 1 to 100 characters, got "%"', pg_catalog.left(claimer, 40)
       using errcode = '22023';
   end if;
+  -- issue 12: replies (opt-out and opt-in confirmations, HELP texts) first, at any hour and under no
+  -- cap: a reply to the customer is not marketing, and the opt-out confirmation must go at once.
+  return query
+  with reply as (
+    select m.id
+      from public.messages m
+     where m.status = 'queued' and m.scheduled_message_id is null and m.reply_kind is not null
+       and (m.next_attempt_at is null or m.next_attempt_at <= moment)
+     order by m.id
+     limit 1
+     for update of m skip locked
+  )
+  update public.messages target
+     set status = 'sending', worker_id = claimer, claimed_at = moment, attempts = target.attempts + 1
+    from reply
+   where target.id = reply.id and target.status = 'queued'
+  returning target.*;
+  if found then
+    return;
+  end if;
+
   settings := internal.settings();
   window_open := public.is_business_hours(moment);
   grace_open := not window_open
@@ -91,6 +112,8 @@ begin
        -- Re-check (invariant b): never hand out a bubble of a campaign row that was cancelled.
        and not exists (select 1 from public.campaign_messages c
                         where c.id = sm.campaign_message_id and c.status = 'cancelled')
+       -- issue 12: opt-out. Re-checked here: a STOP stored between bubble 1 and 2 stops bubble 2.
+       and not exists (select 1 from public.opt_outs o where o.phone_number = m.phone_number and o.opted_out)
        and (m.next_attempt_at is null or m.next_attempt_at <= moment)
        and not exists (
              select 1
@@ -245,6 +268,8 @@ begin
          next_attempt_at = null
    where m.id = bubble.id
   returning m.* into bubble;
+  -- issue 12: delivery reports. One row per part (its +CMGS reference) for record_status_report to match.
+  bubble := internal.record_sent_parts(bubble);
   return bubble;
 end;
 $$;
@@ -420,7 +445,13 @@ declare
   earliest timestamptz;
   earliest_started timestamptz;
   opening timestamptz;
+  reply_due timestamptz;
 begin
+  -- issue 12: queued replies are claimable at any hour (least() below ignores a null).
+  select min(greatest(coalesce(m.next_attempt_at, moment), moment)) into reply_due
+    from public.messages m
+   where m.status = 'queued' and m.scheduled_message_id is null and m.reply_kind is not null;
+
   with ready as (
     select greatest(coalesce(m.next_attempt_at, moment), moment) as due,
            exists (
@@ -437,6 +468,8 @@ begin
        -- Re-check (invariant b): never hand out a bubble of a campaign row that was cancelled.
        and not exists (select 1 from public.campaign_messages c
                         where c.id = sm.campaign_message_id and c.status = 'cancelled')
+       -- issue 12: opt-out (as in the claim).
+       and not exists (select 1 from public.opt_outs o where o.phone_number = m.phone_number and o.opted_out)
        and not exists (
              select 1 from public.messages earlier
               where earlier.scheduled_message_id = m.scheduled_message_id
@@ -450,10 +483,10 @@ begin
     from ready;
 
   if earliest is null then
-    return null;
+    return reply_due;
   end if;
   if public.is_business_hours(earliest) then
-    return earliest;
+    return least(earliest, reply_due);
   end if;
   settings := internal.settings();
   opening := public.next_window_opening(earliest);
@@ -461,9 +494,9 @@ begin
      and earliest_started < opening
      and settings.bubble_grace > interval '0'
      and public.is_business_hours(earliest_started - settings.bubble_grace) then
-    return earliest_started;
+    return least(earliest_started, reply_due);
   end if;
-  return opening;
+  return least(opening, reply_due);
 end;
 $$;
 

@@ -13,7 +13,7 @@ select pg_temp.bubble(:sm, 3) as b3 \gset
 select throws_ok(
   format($$insert into public.messages (scheduled_message_id, promotion, bubble_index, bubble_count, phone_number, content)
            values (%s, 9, 1, 1, '+12095550191', 'extra')$$, :sm),
-  '55000', 'messages: bubbles are created by promotion only, not by person',
+  '55000', 'messages: bubbles are created by promotion (and replies by the inbound handling) only, not by person',
   'a person cannot insert a bubble');
 select throws_ok(format($$update public.messages set content = 'edited' where id = %s$$, :b3), '55000',
   format('messages row %s: its recipient, text and position are frozen copies of scheduled message %s', :b3, :sm),
@@ -38,7 +38,7 @@ select throws_ok(format($$update public.messages set status = 'sent' where id = 
   format('messages row %s: cannot move from sending to sent: only listener makes that move, not person', :b1),
   'a person cannot record the modem''s answer');
 select throws_ok(format($$update public.messages set worker_id = 'w2' where id = %s$$, :b1), '55000',
-  format('messages row %s: worker_id, claimed_at, attempts, next_attempt_at, modem_reference and sent_at are kept by the listener', :b1),
+  format('messages row %s: worker_id, claimed_at, attempts, next_attempt_at, modem_reference, sent_at, delivery_status and delivered_at are kept by the listener', :b1),
   'nor move a claim to another worker');
 
 select public.mark_bubble_sent(:b1, 'w1', 'r');
