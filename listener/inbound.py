@@ -120,6 +120,8 @@ class InboundReceiver:
         self._on_reply = on_reply or (lambda: None)
         #: Set while something is waiting to be processed (an event, or a sweep that is due).
         self.arrived = asyncio.Event()
+        #: Wakes `run()`: something arrived, or a retry was brought forward.
+        self._wakeup = asyncio.Event()
         self._pending: deque[InboundEvent] = deque()
         #: Direct deliveries the database has not taken yet (their only copy).
         self._unsaved: deque[DirectPdu] = deque()
@@ -138,6 +140,7 @@ class InboundReceiver:
         self._log.debug("inbound_sweep_requested", reason=reason)
         self._sweep_requested = True
         self.arrived.set()
+        self._wakeup.set()
 
     async def process_pending(self, *, sweep: bool = True) -> int:
         """Do every receiving job that is due now: every announcement so far, then a requested sweep
@@ -198,8 +201,14 @@ class InboundReceiver:
                 if self.has_pending:
                     await self.process_pending()
                 wait = max(0.0, min(self._next_sweep, next_stale) - time.monotonic())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.arrived.wait(), timeout=wait)
+                # asyncio.wait, not wait_for: Python 3.11's wait_for can swallow a cancellation that
+                # coincides with the event being set, and this task must stop when cancelled.
+                waiter = asyncio.ensure_future(self._wakeup.wait())
+                try:
+                    await asyncio.wait({waiter}, timeout=wait)
+                finally:
+                    waiter.cancel()
+                self._wakeup.clear()
         finally:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -210,6 +219,7 @@ class InboundReceiver:
             event = await self.modem.inbound.get()
             self._pending.append(event)  # no await between: the event is always in one of the two
             self.arrived.set()
+            self._wakeup.set()
 
     def _take_from_modem_queue(self) -> None:
         while True:
@@ -285,6 +295,7 @@ class InboundReceiver:
 
     def _retry_soon(self) -> None:
         self._next_sweep = min(self._next_sweep, time.monotonic() + self.config.retry_interval)
+        self._wakeup.set()
 
     # -- one SMS -------------------------------------------------------------------------------
 

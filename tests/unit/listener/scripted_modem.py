@@ -47,7 +47,7 @@ class ScriptedModem:
     _ready: asyncio.Event = field(default_factory=asyncio.Event)
     inbound: asyncio.Queue[InboundEvent] = field(default_factory=asyncio.Queue)
     memory: dict[int, StoredSms] = field(default_factory=dict)
-    log: list[tuple[str, int | None]] = field(default_factory=list)
+    log: list[tuple[str, object]] = field(default_factory=list)
     fail_deletes: int = 0
     on_send: Callable[[str, str], None] | None = None
 
