@@ -86,7 +86,14 @@ async def open_modem(settings: Settings, *, ready_within: float = 30.0) -> Resil
     background with backoff. Waits up to `ready_within` seconds for it; a modem that is not there yet
     only pauses sending (the service waits for it), so the listener starts anyway."""
     pin = settings.modem_pin.get_secret_value() if settings.modem_pin else None
-    config = ModemConfig(settings.modem_port, settings.modem_baud, mode=settings.modem_mode, pin=pin)
+    config = ModemConfig(
+        settings.modem_port,
+        settings.modem_baud,
+        mode=settings.modem_mode,
+        pin=pin,
+        receive=settings.receive_sms,
+        status_reports=settings.status_reports,
+    )
     modem = ResilientModem(config)
     if not await modem.wait_ready(ready_within):
         log.warning("modem_not_ready", port=settings.modem_port, waited_s=ready_within)
@@ -147,6 +154,9 @@ def run_command(
         heartbeat_interval=settings.heartbeat_interval,
         bubble_pause=settings.bubble_pause,
         recipient_pause=settings.recipient_pause,
+        receive=settings.receive_sms,
+        inbound_sweep_interval=settings.inbound_sweep_interval,
+        stale_parts_interval=settings.stale_parts_interval,
         until_idle=until_idle,
         once=once,
     )
