@@ -60,6 +60,8 @@ class Deliver:
     concat: Concatenation | None
     #: "gsm7", "ucs2" or "8bit" (8-bit data: `text` is the payload in lowercase hex)
     encoding: str
+    #: the sender's type of number: "international", "national", "unknown", "alphanumeric", ...
+    sender_kind: str
     smsc: str | None
     protocol_id: int
     coding: DataCoding
@@ -206,7 +208,8 @@ def _deliver(cursor: Cursor, first: int, smsc: str | None) -> Deliver:
     udl = cursor.octet("TP-UDL")
     ud = read_user_data(cursor, udl, coding, has_header=bool(first & _UDHI))
     return Deliver(
-        sender=sender,
+        sender=sender.text,
+        sender_kind=sender.kind,
         text=ud.text,
         timestamp=timestamp,
         concat=ud.concatenation,
@@ -217,7 +220,7 @@ def _deliver(cursor: Cursor, first: int, smsc: str | None) -> Deliver:
         user_data=ud,
         more_messages=not first & 0x04,
         status_report_indicated=bool(first & _SRR),
-        warnings=ud.warnings,
+        warnings=sender.warnings + ud.warnings,
     )
 
 
@@ -235,7 +238,7 @@ def _submit(cursor: Cursor, first: int, smsc: str | None) -> DecodedSubmit:
     udl = cursor.octet("TP-UDL")
     ud = read_user_data(cursor, udl, coding, has_header=bool(first & _UDHI))
     return DecodedSubmit(
-        number=number,
+        number=number.text,
         alphabet=coding.alphabet,
         text=ud.text,
         user_data=ud.payload,
@@ -244,7 +247,7 @@ def _submit(cursor: Cursor, first: int, smsc: str | None) -> DecodedSubmit:
         message_reference=reference,
         validity=validity,
         smsc=smsc,
-        warnings=ud.warnings,
+        warnings=number.warnings + ud.warnings,
     )
 
 
@@ -257,7 +260,7 @@ def _status_report(cursor: Cursor, first: int, smsc: str | None) -> StatusReport
     pid: int | None = None
     coding: DataCoding | None = None
     ud: UserData | None = None
-    if cursor.remaining:
+    if not cursor.at_end():
         indicator = cursor.octet("TP-PI")
         # TS 23.040 §9.2.3.27: bit 7 says another TP-PI octet follows; only the first one means anything.
         extension = indicator
@@ -271,13 +274,13 @@ def _status_report(cursor: Cursor, first: int, smsc: str | None) -> StatusReport
             udl = cursor.octet("TP-UDL")
             coding = coding or parse_dcs(0x00)
             ud = read_user_data(cursor, udl, coding, has_header=bool(first & _UDHI))
-        if cursor.remaining:
+        if not cursor.at_end():
             raise MalformedPduError(
                 f"{cursor.remaining} octets follow the fields TP-PI {indicator:02X} announces"
             )
     return StatusReport(
         reference=reference,
-        recipient=recipient,
+        recipient=recipient.text,
         timestamp=timestamp,
         discharge_time=discharge,
         status=status,
@@ -285,7 +288,9 @@ def _status_report(cursor: Cursor, first: int, smsc: str | None) -> StatusReport
         protocol_id=pid,
         coding=coding,
         user_data=ud,
-        warnings=(coding.warnings if coding and ud is None else ()) + (ud.warnings if ud else ()),
+        warnings=recipient.warnings
+        + (coding.warnings if coding and ud is None else ())
+        + (ud.warnings if ud else ()),
     )
 
 

@@ -42,6 +42,10 @@ class Cursor:
     def octet(self, field_name: str) -> int:
         return self.take(1, field_name)[0]
 
+    def at_end(self) -> bool:
+        """True when nothing but SIM record padding (see `strip_padding`) is left."""
+        return not strip_padding(self.data[self.pos :])
+
     def rest(self) -> bytes:
         chunk = self.data[self.pos :]
         self.pos = len(self.data)
@@ -65,28 +69,54 @@ def parse_hex(hex_text: str) -> bytes:
 
 _BCD = "0123456789*#abc"
 _TON_INTERNATIONAL = 0x10
-_TON_ALPHANUMERIC = 0x50
 
 
 def _bcd_digits(raw: bytes, count: int, field_name: str) -> str:
+    """Digits of a BCD number. A filler F that the length counts (some phones count it) is dropped;
+    one inside the number means the field is not what it claims to be."""
     nibbles = [n for b in raw for n in (b & 0x0F, b >> 4)][:count]
+    while nibbles and nibbles[-1] == 0x0F:
+        nibbles.pop()
     if 0x0F in nibbles:
         raise MalformedPduError(f"{field_name} has a filler digit F inside the number")
     return "".join(_BCD[n] for n in nibbles)
 
 
-def read_address(cursor: Cursor, field_name: str) -> str:
+_TYPES_OF_NUMBER = (
+    "unknown",
+    "international",
+    "national",
+    "network-specific",
+    "subscriber",
+    "alphanumeric",
+    "abbreviated",
+    "reserved",
+)
+
+
+@dataclass(frozen=True)
+class Address:
+    """An address field read: `text` as the decoder reports it, `kind` the type of number."""
+
+    text: str
+    kind: str
+    warnings: tuple[str, ...] = ()
+
+
+def read_address(cursor: Cursor, field_name: str) -> Address:
     """TP-OA/TP-DA/TP-RA (§9.1.2.5): `+` and the digits for an international number, the digits for
     any other numeric type, the text for an alphanumeric one (type D0: GSM-7 packed, length in
-    semi-octets)."""
+    semi-octets). A numeric address with `*`, `#` or `a`-`c` in it is kept as it is, with a warning:
+    such a number was garbled by the modem more often than dialled on purpose."""
     length = cursor.octet(f"{field_name} length")
     toa = cursor.octet(f"{field_name} type")
     raw = cursor.take((length + 1) // 2, field_name)
-    ton = toa & 0x70
-    if ton == _TON_ALPHANUMERIC:
-        return decode_septets(unpack_septets(raw, length * 4 // 7))
+    kind = _TYPES_OF_NUMBER[(toa >> 4) & 0x07]
+    if kind == "alphanumeric":
+        return Address(decode_septets(unpack_septets(raw, length * 4 // 7)), kind)
     digits = _bcd_digits(raw, length, field_name)
-    return "+" + digits if ton == _TON_INTERNATIONAL else digits
+    warnings = () if digits.isdigit() or not digits else (f"{field_name} {digits!r} is not all digits",)
+    return Address("+" + digits if kind == "international" else digits, kind, warnings)
 
 
 def read_smsc(cursor: Cursor) -> str | None:
@@ -102,7 +132,9 @@ def read_smsc(cursor: Cursor) -> str | None:
     toa = cursor.octet("SMSC type")
     raw = cursor.take(length - 1, "SMSC address")
     digits = "".join(f"{n:X}" for b in raw for n in (b & 0x0F, b >> 4)).rstrip("F")
-    if not digits.isdigit() and digits:
+    if not digits:
+        return None
+    if not digits.isdigit():
         raise MalformedPduError(f"SMSC address {raw.hex().upper()} is not a phone number")
     return "+" + digits if toa & 0x70 == _TON_INTERNATIONAL else digits
 
@@ -120,8 +152,8 @@ def read_timestamp(cursor: Cursor, field_name: str) -> dt.datetime:
         if low > 9 or high > 9:
             raise MalformedPduError(f"{field_name} octet {octet:02X} is not BCD")
         values.append(low * 10 + high)
-    tz = raw[6]
-    if tz & 0x07 > 9 or tz >> 4 > 9:
+    tz = raw[6]  # low nibble: sign bit and tens digit (0-7), high nibble: units digit
+    if tz >> 4 > 9:
         raise MalformedPduError(f"{field_name} time zone octet {tz:02X} is not BCD")
     quarters = (tz & 0x07) * 10 + (tz >> 4)
     offset = dt.timedelta(minutes=15 * quarters) * (-1 if tz & 0x08 else 1)
@@ -210,7 +242,7 @@ class UserData:
     tables: ShiftTables = field(default_factory=ShiftTables)
     #: IEIs present in the header, in order (concatenation and national language ones included)
     header_ieis: tuple[int, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -258,26 +290,35 @@ def _parse_header(header: bytes) -> _Header:
     return out
 
 
+def strip_padding(rest: bytes) -> bytes:
+    """`rest` without the FF octets that fill a SIM's fixed-size SMS record (TS 31.102 EF_SMS): some
+    modems show the whole record in AT+CMGR, so a PDU read from "SM" can end in FFs."""
+    return rest.rstrip(b"\xff")
+
+
 def read_user_data(cursor: Cursor, udl: int, coding: DataCoding, *, has_header: bool) -> UserData:
-    """TP-UD after TP-UDL: the rest of the PDU, which must hold exactly what TP-UDL announces."""
+    """TP-UD after TP-UDL: the rest of the PDU, which must hold exactly what TP-UDL announces (SIM
+    record padding aside)."""
     ud = cursor.rest()
     gsm7 = coding.alphabet == "gsm7"
     needed = (udl * 7 + 7) // 8 if gsm7 else udl
     unit = "septets" if gsm7 else "octets"
     if len(ud) < needed:
         raise MalformedPduError(f"TP-UDL says {udl} {unit} but only {_octets(len(ud))} follow")
-    if len(ud) > needed:
+    if strip_padding(ud[needed:]):
         raise MalformedPduError(f"{_octets(len(ud) - needed)} follow the {udl} {unit} TP-UDL announces")
+    ud = ud[:needed]
     header = _Header()
     header_octets = 0
-    if has_header:
-        if not ud:
-            raise MalformedPduError("TP-UDHI is set but there is no user data")
+    warnings = list(coding.warnings)
+    if has_header and not ud:
+        warnings.append("TP-UDHI is set but there is no user data")
+    elif has_header:
         header_octets = 1 + ud[0]
         if header_octets > len(ud):
             raise MalformedPduError(f"UDH length {ud[0]} runs past the {len(ud)} octets of user data")
         header = _parse_header(ud[1:header_octets])
-    warnings = list(coding.warnings) + header.warnings
+    warnings += header.warnings
     tables = ShiftTables(header.locking, header.single)
     if gsm7:
         fill = (7 - header_octets * 8 % 7) % 7
