@@ -1,7 +1,9 @@
 """`python -m listener simulate-modem`: a modem on a pseudo-terminal for demos and end-to-end tests.
 
 Prints the device path as the first line of stdout (point MODEM_PORT at it), then the SMS it
-"sent" as JSON lines (to stdout or --record FILE), until SIGINT or SIGTERM.
+"sent" as JSON lines (to stdout or --record FILE), until SIGINT or SIGTERM. The script (--script)
+can also play the network: a customer's reply (`after 3 sent reply +15557654321 STOP`), a delivery
+report; --status-reports reports on every part sent.
 """
 
 from __future__ import annotations
@@ -51,6 +53,18 @@ def simulate_modem(
     cereg: Annotated[int, typer.Option(help="+CEREG registration state")] = 1,
     signal_quality: Annotated[int, typer.Option("--signal", help="+CSQ rssi (0..31, 99 unknown)")] = 21,
     script: Annotated[Path | None, typer.Option(help="fault script (format below)")] = None,
+    status_reports: Annotated[
+        int | None,
+        typer.Option(
+            help="send a delivery report with this TP-ST (0 delivered) for every part sent with TP-SRR"
+        ),
+    ] = None,
+    status_report_delay: Annotated[
+        float, typer.Option(help="seconds between a part sent and its delivery report")
+    ] = 2.0,
+    next_reference: Annotated[
+        int, typer.Option(min=0, max=255, help="the +CMGS reference of the first part sent (it wraps at 256)")
+    ] = 1,
 ) -> None:
     if profile not in PROFILES:
         raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--profile")
@@ -81,6 +95,9 @@ def simulate_modem(
             signal=signal_quality,
             record=out,
             faults=faults,
+            next_reference=next_reference,
+            auto_status_reports=status_reports,
+            status_report_delay=status_report_delay,
         )
         asyncio.run(_serve(sim, steps))
 

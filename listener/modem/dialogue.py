@@ -46,7 +46,7 @@ URC_PREFIXES: tuple[str, ...] = (
     "+CREG:", "+CGREG:", "+CEREG:", "+C5GREG:", "+CGEV:", "+CIEV:", "+CPIN:", "+CFUN:", "+CTZV:", "+CTZE:",
     "+CSQN:", "+STIN:", "+QIND:", "+QUSIM:", "+ZDONR:", "+ZPASR:", "+ZUSIMR:", "+ZEND", "+PACSP",
     "^RSSI:", "^HCSQ:", "^MODE:", "^BOOT:", "^SRVST:", "^SIMST:", "^DSFLOWRPT:", "^RFSWITCH:", "^NDISSTAT:",
-    "^CEND:", "^ORIG:", "^CONF:", "^CONN:", "^STIN:", "^SYSSTART", "^SHUTDOWN",
+    "^CEND:", "^ORIG:", "^CONF:", "^CONN:", "^STIN:", "^SYSSTART", "^SHUTDOWN", "^SMMEMFULL:",
     "*EMRDY:", "*ESIMSM:", "!GSTATUS:", "+MSTATE:",
 )  # fmt: skip
 #: Whole-line unsolicited codes.

@@ -241,6 +241,16 @@ def parse_usage(value: str) -> list[tuple[str | None, int, int]]:
 # -- AT+CMGL / AT+CMGR ------------------------------------------------------------------------------
 
 
+def with_smsc(pdu_hex: str, length: str) -> str:
+    """The PDU with its SMSC field, upper case. <length> counts the TPDU only, so a PDU exactly that
+    long came without the field (some modems, mostly in +CDS): `00` (none given) is put in front, and
+    every PDU handed out can be decoded the same way (`with_smsc=True`)."""
+    text = pdu_hex.strip().upper()
+    if length.isdigit() and is_hex(text) and len(text) // 2 == int(length) > 0:
+        return "00" + text
+    return text
+
+
 def _header_fields(value: str) -> list[str]:
     return [f.strip().strip('"') for f in value.split(",")]
 
@@ -260,22 +270,22 @@ def parse_listing(memory: str, lines: Sequence[str]) -> list[StoredSms]:
             continue
         if header[0].isdigit():
             stat = int(header[1]) if len(header) > 1 and header[1].isdigit() else 0
-            result.append(StoredSms(memory, int(header[0]), stat, line.strip().upper()))
+            result.append(StoredSms(memory, int(header[0]), stat, with_smsc(line, header[-1])))
         header = None
     return result
 
 
 def parse_read(memory: str, index: int, lines: Sequence[str]) -> StoredSms | None:
-    """`+CMGR: <stat>,[<alpha>],<length>` and the PDU; no header, or length 0, is an empty slot."""
+    """`+CMGR: <stat>,[<alpha>],<length>` and the PDU; no header, or a header without a PDU line
+    (`+CMGR: 0,,0`), is an empty slot. The PDU is returned as it is, even if <length> disagrees."""
     for position, line in enumerate(lines):
         if not line.upper().startswith("+CMGR:"):
             continue
         header = _header_fields(line[6:])
-        length = header[-1] if header else ""
-        if length == "0" or position + 1 >= len(lines):
+        if position + 1 >= len(lines):
             return None
         stat = int(header[0]) if header[0].isdigit() else 0
-        return StoredSms(memory, index, stat, lines[position + 1].strip().upper())
+        return StoredSms(memory, index, stat, with_smsc(lines[position + 1], header[-1]))
     return None
 
 
@@ -315,7 +325,6 @@ class Receiver:
         self.needs_ack = False
         self._read_memory: str | None = None
         self._switchable = False
-        self._readable: tuple[str, ...] = ()
         self._acks: set[asyncio.Task[None]] = set()
 
     @property
@@ -385,7 +394,6 @@ class Receiver:
             lists = []
         readable = lists[0] if lists else ()
         receivable = lists[2] if len(lists) > 2 else readable
-        self._readable = readable
         for memory in STORAGE_PREFERENCE:
             if memory not in receivable or memory not in readable:
                 continue
@@ -411,7 +419,6 @@ class Receiver:
             if usage and usage[0][0] is not None:
                 self.storage = usage[-1][0] or usage[0][0]
                 self._read_memory = usage[0][0]
-                self._switchable = bool(readable)
                 for name, used, total in usage:
                     if name is not None:
                         self._state.storage[name] = (used, total)
@@ -544,7 +551,8 @@ class Receiver:
         elif code in ("+CMT", "+CDS") and event.body is not None:
             kind = "deliver" if code == "+CMT" else "status-report"
             if is_pdu_header(event.line) and is_hex(event.body):
-                self._put(DirectPdu(kind, event.body.upper()))
+                length = event.value.rsplit(",", 1)[-1].strip()
+                self._put(DirectPdu(kind, with_smsc(event.body, length)))
                 if self.needs_ack:
                     self._acknowledge()
             else:

@@ -332,4 +332,6 @@ class ResilientModem:
             failed=self._failed_before,
             checked_at=datetime.now(UTC),
             reconnects=self.reconnects,
+            reception="off: no modem connected",
+            storage=last.storage if last else "",
         )

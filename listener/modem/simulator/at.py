@@ -188,8 +188,8 @@ class AtEmulator(abc.ABC):
         while not self._work.empty():
             self._work.get_nowait()
 
-    async def wait_sent(self, count: int, within: float = 10.0) -> list[SentMessage]:
-        """Wait until at least `count` complete messages arrived (TimeoutError otherwise)."""
+    async def wait_sent(self, count: int, within: float | None = 10.0) -> list[SentMessage]:
+        """Wait until at least `count` complete messages arrived (TimeoutError otherwise; None: forever)."""
 
         async def reached() -> None:
             async with self._changed:
@@ -550,6 +550,13 @@ class AtEmulator(abc.ABC):
         )
         self.reception.arrive(Arrival("status-report", pdu.hex, style))
         return pdu.hex
+
+    def recipient_of(self, reference: int) -> str | None:
+        """The number the latest message with part reference `reference` went to (None: none did)."""
+        for message in reversed(self.sent):
+            if reference in message.references:
+                return message.number
+        return None
 
     def deliver_pending_reports(self, status: int | None = None) -> int:
         """Send the reports of every part sent with TP-SRR so far, with TP-ST `status` (default

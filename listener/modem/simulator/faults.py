@@ -1,5 +1,6 @@
 """The simulated modem's misbehaviour: the `Faults` a test sets, and fault scripts that set them
-over time (`python -m listener simulate-modem --script`).
+over time (`python -m listener simulate-modem --script`). Scripts also play the network's part:
+a customer's reply, a raw PDU, a delivery report, at a time or after so many messages were sent.
 
 Slow answers, +CMS ERROR <code> for the next N sends, no answer at all or no answer after the body, a
 late answer, the device vanishing right after a body, unsolicited codes before every answer (and
@@ -14,6 +15,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from listener.modem.simulator.reception import Style
 from sms_common.errors import SmsSchedulerError
 
 if TYPE_CHECKING:
@@ -53,7 +55,9 @@ class Faults:
 # -- scripts -----------------------------------------------------------------------------------------
 
 SCRIPT_HELP = """\
-One action per line, optionally prefixed with `at <seconds>` (time since start); `#` starts a comment.
+One action per line, optionally prefixed with `at <seconds>` (time since start) and/or
+`after <n> sent` (once the simulator has sent n messages); `#` starts a comment. Steps run in order
+of their time.
   delay <seconds>                 answer every command after this many seconds (0: at once)
   cms-error <code> [<count>] [<after>]
                                   answer <count> (default 1) sends with +CMS ERROR: <code>,
@@ -68,6 +72,16 @@ One action per line, optionally prefixed with `at <seconds>` (time since start);
   signal <rssi>                   +CSQ value (0..31, 99 unknown)
   unplug [<seconds>]              the device disappears (and comes back after <seconds>)
   replug                          the device comes back
+  reply <sender> <text> [stored|direct|silent]
+                                  the network delivers an SMS from <sender> (concatenated if long),
+                                  announced as AT+CNMI says unless a style is given
+  pdu <hex>                       the network delivers this raw PDU (with its SMSC field)
+  report <reference> <status> [<recipient>]
+                                  a delivery report (TP-ST <status>, e.g. 0 delivered, 70 expired)
+                                  for the part sent with +CMGS reference <reference>; the recipient
+                                  defaults to the one that part was sent to
+  auto-reports <status>|off       report every part sent with TP-SRR with this TP-ST
+  reports [<status>]              deliver the reports still pending now
 """
 
 
@@ -77,6 +91,8 @@ class ScriptStep:
     action: str
     args: tuple[str, ...]
     line_number: int
+    #: Wait until the simulator has sent this many messages (`after <n> sent`), None: do not wait.
+    after_sent: int | None = None
 
 
 def parse_script(text: str) -> list[ScriptStep]:
@@ -97,13 +113,21 @@ def parse_script(text: str) -> list[ScriptStep]:
             except (IndexError, ValueError) as exc:
                 raise SimulatorError(f"script line {number}: `at` needs a number of seconds") from exc
             words = words[2:]
+        after_sent: int | None = None
+        if words and words[0] == "after":
+            if len(words) < 3 or not words[1].isdigit() or words[2] != "sent":
+                raise SimulatorError(f"script line {number}: `after <n> sent` needs a whole number")
+            after_sent = int(words[1])
+            words = words[3:]
         if not words:
-            raise SimulatorError(f"script line {number}: no action after `at`")
-        step = ScriptStep(at, words[0], tuple(words[1:]), number)
+            raise SimulatorError(f"script line {number}: no action after `at`/`after`")
+        step = ScriptStep(at, words[0], tuple(words[1:]), number, after_sent)
         _check_step(step)
         steps.append(step)
     return sorted(steps, key=lambda s: s.at)
 
+
+_STYLES: dict[str, Style] = {"stored": "stored", "direct": "direct", "silent": "silent"}
 
 _ARITY = {
     "delay": (1, 1),
@@ -119,6 +143,11 @@ _ARITY = {
     "signal": (1, 1),
     "unplug": (0, 1),
     "replug": (0, 0),
+    "reply": (2, 3),
+    "pdu": (1, 1),
+    "report": (2, 3),
+    "auto-reports": (1, 1),
+    "reports": (0, 1),
 }
 
 
@@ -129,7 +158,15 @@ def _check_step(step: ScriptStep) -> None:
     low, high = _ARITY[step.action]
     if not low <= len(step.args) <= high:
         raise SimulatorError(f"{where}: {step.action} takes {low}..{high} arguments, got {len(step.args)}")
-    numeric = {"delay": 1, "cms-error": 3, "registration": 2, "signal": 1, "unplug": 1}
+    numeric = {
+        "delay": 1,
+        "cms-error": 3,
+        "registration": 2,
+        "signal": 1,
+        "unplug": 1,
+        "report": 2,
+        "reports": 1,
+    }
     for arg in step.args[: numeric.get(step.action, 0)]:
         try:
             float(arg)
@@ -139,6 +176,10 @@ def _check_step(step: ScriptStep) -> None:
         raise SimulatorError(f"{where}: flood <line> <interval>, or flood off")
     if step.action == "silent-after-body" and step.args[0] not in ("on", "off"):
         raise SimulatorError(f"{where}: silent-after-body on|off")
+    if step.action == "reply" and len(step.args) == 3 and step.args[2] not in _STYLES:
+        raise SimulatorError(f"{where}: reply <sender> <text> [stored|direct|silent]")
+    if step.action == "auto-reports" and step.args[0] != "off" and not step.args[0].isdigit():
+        raise SimulatorError(f"{where}: auto-reports <status>|off")
 
 
 async def apply_step(sim: ModemSimulator, step: ScriptStep, floods: list[asyncio.Task[None]]) -> None:
@@ -181,6 +222,22 @@ async def apply_step(sim: ModemSimulator, step: ScriptStep, floods: list[asyncio
             sim.plug()
     elif action == "replug":
         sim.plug()
+    elif action == "reply":
+        sim.inject_reply(args[0], args[1], style=_STYLES[args[2]] if len(args) > 2 else None)
+    elif action == "pdu":
+        sim.inject_pdu(args[0])
+    elif action == "report":
+        reference, status = int(args[0]), int(args[1])
+        recipient = args[2] if len(args) > 2 else sim.recipient_of(reference)
+        if recipient is None:
+            raise SimulatorError(
+                f"script line {step.line_number}: nothing was sent with reference {reference}"
+            )
+        sim.inject_status_report(reference, recipient, status)
+    elif action == "auto-reports":
+        sim.auto_status_reports = None if args[0] == "off" else int(args[0])
+    elif action == "reports":
+        sim.deliver_pending_reports(int(args[0]) if args else None)
 
 
 async def run_script(sim: ModemSimulator, steps: list[ScriptStep]) -> None:
@@ -192,4 +249,6 @@ async def run_script(sim: ModemSimulator, steps: list[ScriptStep]) -> None:
         wait = start + step.at - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
+        if step.after_sent is not None:
+            await sim.wait_sent(step.after_sent, within=None)
         await apply_step(sim, step, floods)

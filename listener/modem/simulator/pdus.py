@@ -43,12 +43,13 @@ def smsc_field(number: str = DEFAULT_SMSC) -> bytes:
 
 def encode_originator(sender: str) -> bytes:
     """TP-OA: a phone number (international with `+`, else national/unknown), or an alphanumeric
-    sender (type D0, GSM-7 packed, the length in semi-octets) such as a carrier's "Verizon"."""
+    sender (type D0, GSM-7 packed, the length in useful semi-octets) such as a carrier's "Verizon"."""
     if _NUMBER_RE.match(sender.strip()):
         return encode_address(sender)
     septets = gsm7_septets(sender)
-    packed = pack_septets(septets)
-    return bytes([len(packed) * 2, 0xD0]) + packed
+    # The length counts the semi-octets that carry bits (7 septets: 49 bits, 13), so a reader does
+    # not take the padding for an eighth character ("@").
+    return bytes([(len(septets) * 7 + 3) // 4, 0xD0]) + pack_septets(septets)
 
 
 def encode_timestamp(moment: datetime) -> bytes:

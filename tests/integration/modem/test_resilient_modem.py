@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from listener.modem.driver import ModemConfig, ModemTimeouts
+from listener.modem.driver import ModemConfig, ModemTimeouts, ReceptionStarted, StoredNotice
 from listener.modem.errors import ModemUnavailableError, SendOutcomeUnknownError
 from listener.modem.resilient import ResilientModem
 from listener.modem.simulator import ModemSimulator
 
 NUMBER = "+15551234567"
+CUSTOMER = "+15557654321"
 FAST = ModemTimeouts(
     command=0.5, prompt=1.0, send=1.0, registration=1.0, registration_poll=0.05, sim_ready=1.0
 )
@@ -126,3 +127,28 @@ async def test_events_survive_a_reconnect(sim: ModemSimulator) -> None:
         sim.unsolicited('+CMTI: "SM",2')
         second = await asyncio.wait_for(modem.events.get(), 5.0)
         assert (first.value, second.value) == ('"SM",1', '"SM",2')
+
+
+async def test_reception_across_a_replug(sim: ModemSimulator) -> None:
+    """Every (re)connected modem says ReceptionStarted: what arrived while it was away is listed then."""
+    async with resilient(sim) as modem:
+        assert await modem.wait_ready(5.0)
+        assert isinstance(await asyncio.wait_for(modem.inbound.get(), 5.0), ReceptionStarted)
+        (pdu,) = sim.inject_reply(CUSTOMER, "while connected")
+        notice = await asyncio.wait_for(modem.inbound.get(), 5.0)
+        assert notice == StoredNotice("SM", 1, "deliver", received_at=notice.received_at)
+        stored = await modem.read_stored("SM", 1)
+        assert stored is not None
+        assert stored.pdu_hex == pdu
+        await modem.delete_stored("SM", 1)
+        sim.unplug()
+        await until(lambda: not modem.connected)
+        with pytest.raises(ModemUnavailableError):
+            await modem.list_stored()
+        (missed,) = sim.inject_reply(CUSTOMER, "while the modem was away")  # stored, announced to no one
+        sim.plug()
+        started = await asyncio.wait_for(modem.inbound.get(), 10.0)
+        assert isinstance(started, ReceptionStarted)
+        assert started.memories == ("SM", "SR")
+        assert [s.pdu_hex for s in await modem.list_stored()] == [missed]
+        assert modem.snapshot().reception.startswith("stored in SM (+CMTI)")

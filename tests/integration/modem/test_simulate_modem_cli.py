@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from listener.modem.driver import Modem, ModemConfig, ModemTimeouts
+from listener.modem.driver import Modem, ModemConfig, ModemTimeouts, StoredNotice
 from listener.modem.errors import TransientSendError
+from tests.unit.modem.inbound import deliver_fields
 
 TIMEOUTS = ModemTimeouts(command=2.0, prompt=2.0, send=2.0, registration=2.0, registration_poll=0.05)
 
@@ -92,3 +93,36 @@ async def test_bad_script_is_refused_with_the_line(tmp_path: Path) -> None:
     _, stderr = await asyncio.wait_for(process.communicate(), 20.0)
     assert process.returncode == 2
     assert "line 2: unknown action 'explode'" in stderr.decode()
+
+
+async def test_a_scripted_reply_mid_campaign_and_reports_on_every_part(tmp_path: Path) -> None:
+    script = tmp_path / "demo.txt"
+    script.write_text('after 1 sent reply +15557654321 "STOP"\n', encoding="utf-8")
+    process, device = await start(
+        "--link", str(tmp_path / "modem"), "--record", str(tmp_path / "sent.jsonl"), "--script", str(script),
+        "--status-reports", "0", "--status-report-delay", "0.1", "--next-reference", "255",
+    )  # fmt: skip
+    try:
+        modem = await Modem.open(ModemConfig(device, 115200, timeouts=TIMEOUTS))
+        try:
+            await modem.initialise()
+            result = await modem.send_sms("+15551234567", "bubble 1 " * 20)  # two parts
+            assert result.reference == "255,0"
+            notices: list[StoredNotice] = []
+            while len(notices) < 3:  # the reply after the first message, a report for each part
+                event = await asyncio.wait_for(modem.inbound.get(), 10.0)
+                if isinstance(event, StoredNotice):
+                    notices.append(event)
+            assert sorted((n.kind, n.memory) for n in notices) == [
+                ("deliver", "SM"),
+                ("status-report", "SR"),
+                ("status-report", "SR"),
+            ]
+            reply = next(n for n in notices if n.kind == "deliver")
+            stored = await modem.read_stored(reply.memory, reply.index)
+            assert stored is not None
+            assert deliver_fields(stored.pdu_hex)[:2] == ("+15557654321", "STOP")
+        finally:
+            await modem.close()
+    finally:
+        assert await stop(process) == 0

@@ -41,3 +41,39 @@ def test_steps_are_parsed_and_sorted_by_time() -> None:
 def test_bad_lines_are_named(script: str, problem: str) -> None:
     with pytest.raises(SimulatorError, match=problem):
         parse_script(script)
+
+
+def test_network_steps_and_after_sent() -> None:
+    steps = parse_script(
+        """
+        after 2 sent reply +15557654321 "STOP please"
+        at 1 reply Verizon "Your bill is ready" direct
+        after 1 sent report 17 0
+        pdu 0791FFFF0400
+        auto-reports 70
+        reports
+        """
+    )
+    assert steps == [
+        ScriptStep(0.0, "reply", ("+15557654321", "STOP please"), 2, after_sent=2),
+        ScriptStep(0.0, "report", ("17", "0"), 4, after_sent=1),
+        ScriptStep(0.0, "pdu", ("0791FFFF0400",), 5),
+        ScriptStep(0.0, "auto-reports", ("70",), 6),
+        ScriptStep(0.0, "reports", (), 7),
+        ScriptStep(1.0, "reply", ("Verizon", "Your bill is ready", "direct"), 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("script", "problem"),
+    [
+        ("after two sent reply +1555 hi", "line 1: `after <n> sent` needs a whole number"),
+        ("reply +15557654321", "line 1: reply takes 2..3 arguments, got 1"),
+        ("reply +15557654321 hi loudly", r"line 1: reply <sender> <text> \[stored\|direct\|silent\]"),
+        ("report soon 0", "line 1: report expects numbers, got 'soon'"),
+        ("auto-reports sometimes", r"line 1: auto-reports <status>\|off"),
+    ],
+)
+def test_bad_network_steps_are_named(script: str, problem: str) -> None:
+    with pytest.raises(SimulatorError, match=problem):
+        parse_script(script)
