@@ -55,7 +55,7 @@ comment on table public.inbound_settings is
   'delete it. docs/sql-api.md explains each list.';
 
 alter table public.inbound_settings enable row level security;
-revoke all on table public.inbound_settings from public, anon, authenticated;
+revoke all on table public.inbound_settings from public, anon, authenticated, service_role;
 grant select, insert, update on table public.inbound_settings to service_role;
 
 -- The fold every word and reply goes through: compatibility decomposition (full-width letters, ligatures),
@@ -365,7 +365,8 @@ create index inbound_messages_phone_idx on public.inbound_messages (phone_number
 create index inbound_messages_flagged_idx on public.inbound_messages (received_at) where action = 'flagged' and reviewed_at is null;
 
 alter table public.inbound_messages enable row level security;
-revoke all on table public.inbound_messages from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL): writes go through the API functions.
+revoke all on table public.inbound_messages from public, anon, authenticated, service_role;
 grant select on table public.inbound_messages to service_role;
 revoke all on sequence public.inbound_messages_id_seq from public, anon, authenticated, service_role;
 
@@ -407,7 +408,8 @@ create index inbound_parts_waiting_idx
 create index inbound_parts_message_idx on public.inbound_parts (inbound_message_id);
 
 alter table public.inbound_parts enable row level security;
-revoke all on table public.inbound_parts from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL): writes go through the API functions.
+revoke all on table public.inbound_parts from public, anon, authenticated, service_role;
 grant select on table public.inbound_parts to service_role;
 revoke all on sequence public.inbound_parts_id_seq from public, anon, authenticated, service_role;
 
@@ -428,7 +430,8 @@ comment on table public.inbound_malformed is
 create unique index inbound_malformed_pdu_key on public.inbound_malformed (md5(raw_pdu));
 
 alter table public.inbound_malformed enable row level security;
-revoke all on table public.inbound_malformed from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL): writes go through the API functions.
+revoke all on table public.inbound_malformed from public, anon, authenticated, service_role;
 grant select on table public.inbound_malformed to service_role;
 revoke all on sequence public.inbound_malformed_id_seq from public, anon, authenticated, service_role;
 
@@ -460,7 +463,8 @@ comment on table public.opt_outs is
   'with opt_out_number() / opt_in_number() (or review_reply()); opt_out_history keeps every change.';
 
 alter table public.opt_outs enable row level security;
-revoke all on table public.opt_outs from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL): writes go through the API functions.
+revoke all on table public.opt_outs from public, anon, authenticated, service_role;
 grant select on table public.opt_outs to service_role;
 
 create table public.opt_out_history (
@@ -478,7 +482,8 @@ comment on table public.opt_out_history is 'Every opt-out and opt-in of a number
 create index opt_out_history_phone_idx on public.opt_out_history (phone_number, changed_at);
 
 alter table public.opt_out_history enable row level security;
-revoke all on table public.opt_out_history from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL): writes go through the API functions.
+revoke all on table public.opt_out_history from public, anon, authenticated, service_role;
 grant select on table public.opt_out_history to service_role;
 revoke all on sequence public.opt_out_history_id_seq from public, anon, authenticated, service_role;
 
@@ -498,9 +503,11 @@ begin
     return case when tg_op = 'DELETE' then old else new end;
   end if;
   -- A deleted scheduled message leaves its replies, without the link (on delete set null).
-  if tg_table_name = 'inbound_messages' and tg_op = 'UPDATE' and new.scheduled_message_id is null
-     and (to_jsonb(new) - 'scheduled_message_id') = (to_jsonb(old) - 'scheduled_message_id') then
-    return new;
+  if tg_table_name = 'inbound_messages' and tg_op = 'UPDATE' then
+    if to_jsonb(new) ->> 'scheduled_message_id' is null
+       and (to_jsonb(new) - 'scheduled_message_id') = (to_jsonb(old) - 'scheduled_message_id') then
+      return new;
+    end if;
   end if;
   raise exception '%: % refused: rows are written by % only, not by %', tg_table_name, pg_catalog.lower(tg_op),
     v_owner, v_writer
@@ -608,8 +615,8 @@ as $$
 declare
   v_id bigint;
 begin
-  insert into public.messages (phone_number, content, status, reply_kind, inbound_message_id)
-  values ($2, $4, 'queued', $3, $1)
+  insert into public.messages (phone_number, content, status, reply_kind, inbound_message_id, created_at)
+  values ($2, $4, 'queued', $3, $1, pg_catalog.statement_timestamp())
   returning id into v_id;
   return v_id;
 end

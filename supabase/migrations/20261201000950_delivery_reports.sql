@@ -47,7 +47,8 @@ create unique index sent_parts_position_key on public.sent_parts (message_id, pa
 create index sent_parts_match_idx on public.sent_parts (worker_id, reference, sent_at);
 
 alter table public.sent_parts enable row level security;
-revoke all on table public.sent_parts from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL).
+revoke all on table public.sent_parts from public, anon, authenticated, service_role;
 grant select on table public.sent_parts to service_role;
 revoke all on sequence public.sent_parts_id_seq from public, anon, authenticated, service_role;
 
@@ -80,7 +81,8 @@ create unique index status_reports_natural_key on public.status_reports
 create index status_reports_message_idx on public.status_reports (message_id) where message_id is not null;
 
 alter table public.status_reports enable row level security;
-revoke all on table public.status_reports from public, anon, authenticated;
+-- Read-only for service_role (Supabase's default privileges would give it ALL).
+revoke all on table public.status_reports from public, anon, authenticated, service_role;
 grant select on table public.status_reports to service_role;
 revoke all on sequence public.status_reports_id_seq from public, anon, authenticated, service_role;
 
@@ -166,7 +168,6 @@ declare
   v_report public.status_reports;
   v_part public.sent_parts;
   v_anchor timestamptz;
-  v_bubble public.messages;
 begin
   if v_worker = '' or char_length(v_worker) > 100 then
     raise exception 'record_status_report: worker_id must be 1 to 100 characters' using errcode = '22023';
@@ -226,8 +227,7 @@ begin
                    max(coalesce(p.discharge_time, p.reported_at)) as last_delivery
               from public.sent_parts p
              where p.message_id = v_part.message_id) x
-     where m.id = v_part.message_id
-    returning m.* into v_bubble;
+     where m.id = v_part.message_id;
   end if;
 
   report_id := v_report.id;
