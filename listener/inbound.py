@@ -17,7 +17,9 @@ Why it is shaped like this:
   pause between two bubbles, is in the database before the next bubble is claimed: a STOP between
   bubble 1 and bubble 2 makes the database refuse bubble 2. Work is done under one lock, by the loop
   (before a claim) or by `run()` (while the loop is idle); the pump moves events from the modem's queue
-  into `_pending` without a yield in between, so no event is ever outside both.
+  into `_pending` without a yield in between, so no event is ever outside both. While a bubble is
+  with the modem (`defer()`), `run()` leaves the work to the loop, which does it right after recording
+  the outcome: a reply to bubble 1 is then stored after bubble 1 is `sent`, and is linked to it.
 - **Never crash on input.** A PDU that cannot be decoded is stored raw with the reason
   (record_malformed_inbound), then deleted; one the database refuses outright (a SQL error, not an
   outage) is stored the same way, so a bad slot can neither block the memory nor be lost.
@@ -32,7 +34,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, assert_never
 
@@ -129,6 +131,7 @@ class InboundReceiver:
         self._sweep_requested = True  # start-up: whatever was stored while nobody listened
         self._next_sweep = time.monotonic() + config.sweep_interval
         self._log = log.bind(worker_id=config.worker_id)
+        self._deferred = False
 
     # -- what the sending loop calls -----------------------------------------------------------
 
@@ -141,6 +144,16 @@ class InboundReceiver:
         self._sweep_requested = True
         self.arrived.set()
         self._wakeup.set()
+
+    @contextlib.contextmanager
+    def defer(self) -> Iterator[None]:
+        """While a bubble is claimed and being sent: `run()` waits; the loop calls process_pending."""
+        self._deferred = True
+        try:
+            yield
+        finally:
+            self._deferred = False
+            self._wakeup.set()
 
     async def process_pending(self, *, sweep: bool = True) -> int:
         """Do every receiving job that is due now: every announcement so far, then a requested sweep
@@ -198,7 +211,7 @@ class InboundReceiver:
                     next_stale = now + self.config.stale_parts_interval
                 if now >= self._next_sweep:
                     self._sweep_requested = True
-                if self.has_pending:
+                if self.has_pending and not self._deferred:
                     await self.process_pending()
                 wait = max(0.0, min(self._next_sweep, next_stale) - time.monotonic())
                 # asyncio.wait, not wait_for: Python 3.11's wait_for can swallow a cancellation that

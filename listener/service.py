@@ -283,7 +283,11 @@ class ListenerService:
             if bubble is None:
                 return
             self.stats.claimed += 1
-            await self._deliver(bubble)
+            if self.receiver is None:
+                await self._deliver(bubble)
+                continue
+            with self.receiver.defer():  # what arrives meanwhile is stored after the outcome
+                await self._deliver(bubble)
 
     async def _claim(self) -> Bubble | None:
         if self._claim_uncertain:
