@@ -95,9 +95,13 @@ class DirectPdu:
 @dataclass(frozen=True)
 class ReceptionStarted:
     """Reception was (re)configured on a freshly initialised modem. Nothing was announced before this
-    moment (the modem was down, or was being re-opened): run `list_stored()` now."""
+    moment (the modem was down, or was being re-opened): run `list_stored()` now.
+
+    `announced` is False when this modem will not announce new messages (AT+CNMI refused, or only
+    mt=0 accepted): then only listing finds them, so list before every claim, not every few minutes."""
 
     memories: tuple[str, ...]
+    announced: bool = True
     received_at: datetime = field(default_factory=_now)
 
 
@@ -348,7 +352,7 @@ class Receiver:
             self._state.reception = "off: the modem refused every AT+CNMI setting (nothing is announced)"
             log.warning("modem_reception_off", port=self._link.port, reason=self._state.reception)
             if self.memories:
-                self._put(ReceptionStarted(self.memories))  # AT+CMGL still finds what is stored
+                self._put(ReceptionStarted(self.memories, announced=False))  # AT+CMGL still finds them
             return
         self.indications = chosen
         if chosen.direct:
@@ -362,7 +366,7 @@ class Receiver:
             memories=list(self.memories),
             ack=self.needs_ack,
         )
-        self._put(ReceptionStarted(self.memories))
+        self._put(ReceptionStarted(self.memories, announced=chosen.deliveries != "polled"))
 
     def describe(self) -> str:
         """For the health snapshot: `stored in SM (+CMTI), reports stored in SR (+CDSI)`."""

@@ -114,6 +114,7 @@ async def test_reception_is_configured_per_model(
     started = await next_of(modem, ReceptionStarted)
     assert isinstance(started, ReceptionStarted)
     assert started.memories == memories
+    assert started.announced is True
     health = modem.snapshot()
     assert reception in health.reception
     assert health.storage.startswith("SM 0/")
@@ -153,6 +154,9 @@ async def test_a_modem_that_cannot_announce_still_sends_and_says_why(
     sim.use_model(replace(MODELS["generic"], cnmi_test=False, cnmi_support="(9),(9),(9),(9),(9)"))
     modem = await open_modem(sim)
     assert modem.snapshot().reception.startswith("off: the modem refused every AT+CNMI setting")
+    started = await next_of(modem, ReceptionStarted)
+    assert isinstance(started, ReceptionStarted)
+    assert started.announced is False  # the listener must list before every claim
     await modem.send_sms(NUMBER, "still sending")
     assert (await sim.wait_sent(1))[0].text == "still sending"
     sim.inject_reply(CUSTOMER, "found by listing")  # stored without a word (mt=0)
