@@ -10,7 +10,8 @@ Why it is shaped like this:
   delete stores nothing twice, and the copy on the modem is then deleted.
 - **Sweeps.** `AT+CMGL=4` on start-up, whenever the modem was (re)configured (`ReceptionStarted`: it may
   have stored messages while nobody listened), every `sweep_interval` seconds, and soon after a
-  failure (`retry_interval`). Announcements are only the fast path; the sweep is what makes
+  failure (`retry_interval`). A modem that does not announce what it stores
+  (`ReceptionStarted.announced` false) is swept before every claim instead. Announcements are only the fast path; the sweep is what makes
   "nothing lost" true, as polling is for the sending loop.
 - **Before the next claim.** The sending loop calls `process_pending()` before every claim and wakes
   from its pauses for `arrived`, so an SMS announced while a bubble was with the modem, or during the
@@ -132,6 +133,8 @@ class InboundReceiver:
         self._next_sweep = time.monotonic() + config.sweep_interval
         self._log = log.bind(worker_id=config.worker_id)
         self._deferred = False
+        #: False when the modem stores without announcing: then only a sweep finds a STOP.
+        self.announced = True
 
     # -- what the sending loop calls -----------------------------------------------------------
 
@@ -154,6 +157,13 @@ class InboundReceiver:
         finally:
             self._deferred = False
             self._wakeup.set()
+
+    async def before_claim(self) -> int:
+        """What the loop runs before every claim: process_pending, with a sweep first when the modem
+        does not announce what it stores."""
+        if not self.announced:
+            self._sweep_requested = True
+        return await self.process_pending()
 
     async def process_pending(self, *, sweep: bool = True) -> int:
         """Do every receiving job that is due now: every announcement so far, then a requested sweep
@@ -256,8 +266,11 @@ class InboundReceiver:
                     )
                     self._retry_soon()
                 return replies
-            case ReceptionStarted():
+            case ReceptionStarted(announced=announced):
                 self._sweep_requested = True  # stored while the modem was down or being re-opened
+                if announced != self.announced:
+                    self._log.info("inbound_announcements", announced=announced)
+                self.announced = announced
                 return 0
             case StorageFull(memory=memory):
                 self._log.warning("inbound_storage_full", memory=memory)

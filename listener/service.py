@@ -278,7 +278,7 @@ class ListenerService:
         while not self.is_stopping() and self.modem.connected:
             if await self._pause(self._pause_before_claim()):
                 return
-            await self._receive()  # what the modem announced is in the database before the claim
+            await self._receive(before_claim=True)  # what the modem heard is stored before the claim
             bubble = await self._db("claim_next_bubble", self._claim)
             if bubble is None:
                 return
@@ -435,9 +435,13 @@ class ListenerService:
 
     # -- receiving -----------------------------------------------------------------------------
 
-    async def _receive(self) -> None:
+    async def _receive(self, *, before_claim: bool = False) -> None:
         """Store whatever the modem announced (and a sweep that is due) now."""
-        if self.receiver is not None:
+        if self.receiver is None:
+            return
+        if before_claim:
+            await self.receiver.before_claim()
+        else:
             await self.receiver.process_pending()
 
     async def _pause(self, seconds: float) -> bool:

@@ -286,3 +286,21 @@ async def test_a_modem_that_cannot_delete_keeps_the_sms_and_the_retry_deletes_it
         await until(lambda: not modem.memory)
     assert len(db.inbound_parts) == 1
     assert [what for what, _ in steps(modem) if what == "delete"] == ["delete", "delete"]
+
+
+async def test_a_modem_that_does_not_announce_is_swept_before_every_claim() -> None:
+    db, modem = setup()
+    first, second = db.queue(PHONE, "bubble 1", "bubble 2", scheduled_message_id=5)
+    [stop] = reply("STOP")
+    modem.inbound.put_nowait(ReceptionStarted(("SM",), announced=False))
+
+    def customer_replies(number: str, text: str) -> None:
+        if text == "bubble 1":
+            modem.receive(stop, announce=False)  # stored silently: only AT+CMGL finds it
+
+    modem.on_send = customer_replies
+    async with running(db, modem):
+        await until(lambda: len(modem.sent) == 2)
+    assert db.status(first) is MessageStatus.SENT
+    assert db.status(second) is MessageStatus.CANCELLED
+    assert modem.sent[1][1] == db.reply_bubbles()[0].content
