@@ -81,6 +81,25 @@ async def test_a_stop_between_two_bubbles_stops_the_rest_and_one_confirmation_is
     assert _memory_empty(sim), "deleted from the modem once stored"
 
 
+async def test_a_stop_in_the_pause_between_two_bubbles_wakes_it_and_stops_the_second(
+    db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
+) -> None:
+    wake = NotifyWakeSource(db_url)
+    config = quick_config("rx-pause", bubble_pause=5.0)
+    async with running(pg_database(db_url), wake, simulator, config, clock) as service:
+        await eventually(lambda: wake.subscriptions >= 1, 10, "LISTEN in place")
+        ids = await queue_message(aconn, PHONE, ["Bubble one", "Bubble two"])
+        await simulator.wait_sent(1, within=20)
+        await eventually(lambda: service.state == "pausing", 10, "the pause before bubble 2")
+        simulator.inject_reply(PHONE, "STOP")  # the customer answers bubble 1 during the pause
+        await eventually(lambda: all_have_status(aconn, ids[1:], "cancelled"), 10, "bubble 2 refused")
+        assert service.state == "pausing", "stored while pausing; the pause goes on"
+        await eventually(lambda: _sent(aconn, "opt_out_confirmation"), 20, "the confirmation sent")
+    assert simulator.sent[0].text == "Bubble one"
+    assert "Bubble two" not in [m.text for m in simulator.sent]
+    assert await statuses(aconn, ids) == {ids[0]: "sent", ids[1]: "cancelled"}
+
+
 async def test_a_stop_before_promotion_suppresses_the_message(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
