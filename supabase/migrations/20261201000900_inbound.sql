@@ -326,6 +326,7 @@ $$;
 create table public.inbound_messages (
   id bigint generated always as identity primary key,
   phone_number text not null,
+  reply_number text,
   body text not null,
   received_at timestamptz not null,
   stored_at timestamptz not null default statement_timestamp(),
@@ -357,11 +358,15 @@ comment on table public.inbound_messages is
   'Written by record_inbound_part() and finish_stale_inbound_parts() only; see docs/sql-api.md.';
 comment on column public.inbound_messages.phone_number is
   'The sender: E.164 for a number, else as the network gave it (national digits, short code, alphanumeric name).';
+comment on column public.inbound_messages.reply_number is
+  'The E.164 number that opt-outs, replies and the context use: phone_number itself, or a US number the network '
+  'gave in national form (10 digits, or 11 starting with 1); null for a short code or an alphanumeric sender.';
 comment on column public.inbound_messages.received_at is 'The service-centre time stamp (SCTS) of its first part.';
 comment on column public.inbound_messages.incomplete is
   'Some parts never arrived within inbound_settings.missing_part_wait (missing_parts lists them); body joins the rest.';
 
 create index inbound_messages_phone_idx on public.inbound_messages (phone_number, received_at);
+create index inbound_messages_reply_number_idx on public.inbound_messages (reply_number, received_at);
 create index inbound_messages_flagged_idx on public.inbound_messages (received_at) where action = 'flagged' and reviewed_at is null;
 
 alter table public.inbound_messages enable row level security;
@@ -622,6 +627,23 @@ begin
 end
 $$;
 
+-- The E.164 number to opt out or answer for a sender: E.164 as it is; a US number in national form
+-- (TP-OA type "unknown"/national: 10 digits, or 11 starting with 1) with +1; else null (a short code, an
+-- alphanumeric name). US-centred on purpose: the rules this serves (TCPA, CTIA) are US rules.
+create function internal.reply_address(sender text)
+returns text
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select case
+    when internal.phone_problem($1) is null then $1
+    when $1 ~ '^1[2-9][0-9]{9}$' then '+' || $1
+    when $1 ~ '^[2-9][0-9]{9}$' then '+1' || $1
+  end
+$$;
+
 -- Store one reply from its parts (in part order), decide its keyword and act on it; returns its id.
 -- Called with the sender locked (internal.lock_number) by the inbound writer's functions.
 create function internal.store_inbound(part_ids bigint[])
@@ -639,16 +661,16 @@ declare
   v_reply bigint;
   v_note text;
 begin
-  insert into public.inbound_messages (phone_number, body, received_at, stored_at, worker_id, raw_pdus, part_count,
-                                       parts_expected, incomplete, missing_parts, scheduled_message_id)
-  select min(p.sender), string_agg(p.body, '' order by p.concat_seq nulls first, p.id),
+  insert into public.inbound_messages (phone_number, reply_number, body, received_at, stored_at, worker_id, raw_pdus,
+                                       part_count, parts_expected, incomplete, missing_parts, scheduled_message_id)
+  select min(p.sender), internal.reply_address(min(p.sender)), string_agg(p.body, '' order by p.concat_seq nulls first, p.id),
          min(p.received_at), v_now, (array_agg(p.worker_id order by p.concat_seq nulls first, p.id))[1],
          array_agg(p.raw_pdu order by p.concat_seq nulls first, p.id), count(*)::integer,
          coalesce(max(p.concat_total), 1), count(*) < coalesce(max(p.concat_total), 1),
          coalesce((select array_agg(g.n order by g.n) from pg_catalog.generate_series(1, coalesce(max(p.concat_total), 1)) g(n)
                     where g.n <> all (array_agg(coalesce(p.concat_seq, 1)))), '{}'),
          (select m.scheduled_message_id from public.messages m
-           where m.phone_number = min(p.sender) and m.status = 'sent' and m.scheduled_message_id is not null
+           where m.phone_number = internal.reply_address(min(p.sender)) and m.status = 'sent' and m.scheduled_message_id is not null
              and m.sent_at <= v_now
            order by m.sent_at desc, m.id desc limit 1)
     from public.inbound_parts p
@@ -657,30 +679,30 @@ begin
   update public.inbound_parts p set inbound_message_id = v_row.id where p.id = any ($1);
 
   select * into v_decision from internal.classify_reply(v_row.body);
-  v_is_number := internal.phone_problem(v_row.phone_number) is null;
+  v_is_number := v_row.reply_number is not null;
   if v_decision.action in ('opt_out', 'opt_in', 'help') and not v_is_number then
     v_note := 'the sender is not a phone number (E.164): nothing to opt out or answer';
   elsif v_decision.action = 'opt_out' then
-    if internal.set_opt_out(v_row.phone_number, true, v_row.id, format('reply %s', v_decision.keyword), 'reply') then
-      v_reply := internal.queue_reply(v_row.id, v_row.phone_number, 'opt_out_confirmation', v_settings.opt_out_reply);
+    if internal.set_opt_out(v_row.reply_number, true, v_row.id, format('reply %s', v_decision.keyword), 'reply') then
+      v_reply := internal.queue_reply(v_row.id, v_row.reply_number, 'opt_out_confirmation', v_settings.opt_out_reply);
       v_note := format('opted out; confirmation queued (messages row %s)', v_reply);
     else
       v_note := 'already opted out: no second confirmation';
     end if;
   elsif v_decision.action = 'opt_in' then
-    if internal.set_opt_out(v_row.phone_number, false, v_row.id, format('reply %s', v_decision.keyword), 'reply') then
-      v_reply := internal.queue_reply(v_row.id, v_row.phone_number, 'opt_in_confirmation', v_settings.opt_in_reply);
+    if internal.set_opt_out(v_row.reply_number, false, v_row.id, format('reply %s', v_decision.keyword), 'reply') then
+      v_reply := internal.queue_reply(v_row.id, v_row.reply_number, 'opt_in_confirmation', v_settings.opt_in_reply);
       v_note := format('opted in again; confirmation queued (messages row %s)', v_reply);
     else
       v_note := 'not opted out: nothing to do';
     end if;
   elsif v_decision.action = 'help' then
     if exists (select 1 from public.messages m
-                where m.phone_number = v_row.phone_number and m.reply_kind = 'help'
+                where m.phone_number = v_row.reply_number and m.reply_kind = 'help'
                   and m.created_at > v_now - v_settings.help_reply_interval) then
       v_note := format('a help text went to this number less than %s ago: not sent again', v_settings.help_reply_interval);
     else
-      v_reply := internal.queue_reply(v_row.id, v_row.phone_number, 'help', v_settings.help_reply);
+      v_reply := internal.queue_reply(v_row.id, v_row.reply_number, 'help', v_settings.help_reply);
       v_note := format('help text queued (messages row %s)', v_reply);
     end if;
   elsif v_decision.action = 'flagged' then
@@ -977,14 +999,14 @@ begin
     raise exception 'inbound_messages row %: no such reply', $1 using errcode = 'P0002';
   end if;
   if $2 then
-    if internal.phone_problem(v_row.phone_number) is not null then
+    if v_row.reply_number is null then
       raise exception 'inbound_messages row %: the sender % is not a phone number: nothing to opt out', $1,
         v_row.phone_number using errcode = '22023';
     end if;
-    if internal.set_opt_out(v_row.phone_number, true, v_row.id,
+    if internal.set_opt_out(v_row.reply_number, true, v_row.id,
                             coalesce(nullif(pg_catalog.btrim(coalesce($3, '')), ''), 'reviewed reply'),
                             internal.acting_person()) then
-      v_reply := internal.queue_reply(v_row.id, v_row.phone_number, 'opt_out_confirmation',
+      v_reply := internal.queue_reply(v_row.id, v_row.reply_number, 'opt_out_confirmation',
                                       (internal.inbound_settings()).opt_out_reply);
       v_note := format('a person decided it is an opt-out: opted out; confirmation queued (messages row %s)', v_reply);
     else
@@ -1054,7 +1076,7 @@ select i.id,
      from (select max(b.day)::date as deadline_date
              from (select g.day from pg_catalog.generate_series(l.day0 + 1, l.day0 + 20, interval '1 day') g(day)
                     where extract(isodow from g.day) < 6 order by g.day limit 10) b) x) d
-  left join public.opt_outs o on o.phone_number = i.phone_number
+  left join public.opt_outs o on o.phone_number = i.reply_number
   left join public.scheduled_messages s on s.id = i.scheduled_message_id
  where w.id
    and i.action = 'flagged'
@@ -1154,5 +1176,6 @@ revoke all on function internal.acting_person() from public, anon, authenticated
 revoke all on function internal.lock_number(text) from public, anon, authenticated, service_role;
 revoke all on function internal.set_opt_out(text, boolean, bigint, text, text) from public, anon, authenticated, service_role;
 revoke all on function internal.queue_reply(bigint, text, text, text) from public, anon, authenticated, service_role;
+revoke all on function internal.reply_address(text) from public, anon, authenticated, service_role;
 revoke all on function internal.store_inbound(bigint[]) from public, anon, authenticated, service_role;
 revoke all on function internal.store_malformed(text, text, text) from public, anon, authenticated, service_role;

@@ -3,7 +3,7 @@
 -- and by nobody else; the internals are nobody's.
 begin;
 \ir ../_inbound_fixture.psql
-select plan(12);
+select plan(13);
 
 set local role anon;
 select throws_ok($$select * from public.record_inbound_part('w', '+12095550801', now(), 'STOP', null, null, null, 'AA')$$,
@@ -41,6 +41,10 @@ select is((select count(*)::integer from pg_proc p where p.pronamespace = 'publi
             and p.proname in ('record_inbound_part', 'record_malformed_inbound', 'finish_stale_inbound_parts', 'opt_out_number',
                               'opt_in_number', 'opted_out_among', 'review_reply', 'record_status_report')), 8,
   'all eight exist');
+
+select ok(exists (select from pg_publication_tables
+                   where pubname = 'supabase_realtime' and schemaname = 'public' and tablename = 'inbound_messages'),
+  'inbound_messages is in the Realtime publication (a dashboard watches replies arrive)');
 
 select * from finish();
 rollback;

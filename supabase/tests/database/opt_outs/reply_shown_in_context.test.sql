@@ -1,8 +1,9 @@
 -- A reply links to the latest scheduled message sent to that number before it arrived, so a person
--- reads it in context (dashboard_replies); a number never texted has no context.
+-- reads it in context (dashboard_replies); a number never texted has no context; deleting the
+-- scheduled message later keeps the reply (the link becomes null).
 begin;
 \ir ../_inbound_fixture.psql
-select plan(4);
+select plan(6);
 
 select pg_temp.queue_message('+12095550521', 1) as old_sm \gset
 select public.mark_bubble_sent(pg_temp.claim('w1'), 'w1', '1');
@@ -24,6 +25,11 @@ select is((select scheduled_message_id from public.inbound_messages where id = :
 select pg_temp.reply('+12095550521', 'STOP') as stop \gset
 select is((select reply_status from public.dashboard_replies where id = :stop), 'queued',
   'the view shows the reply bubble a STOP caused');
+
+delete from public.scheduled_messages where id = :new_sm;  -- a person tidies up a sent text
+select is((select scheduled_message_id from public.inbound_messages where id = :reply), null,
+  'deleting the scheduled message it answers keeps the reply, without the link');
+select is((select body from public.inbound_messages where id = :reply), 'Sounds good, see you!', 'and as it was');
 
 select * from finish();
 rollback;

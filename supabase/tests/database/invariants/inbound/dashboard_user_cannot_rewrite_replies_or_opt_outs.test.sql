@@ -5,7 +5,7 @@
 -- settings row is the one thing a person edits.
 begin;
 \ir ../_fixture.psql
-select plan(13);
+select plan(14);
 
 select r.inbound_message_id as stop
   from public.record_inbound_part('w1', '+12095550601', statement_timestamp(), 'STOP', null, null, null, 'AA') r \gset
@@ -36,6 +36,11 @@ select pg_temp.refused($$delete from public.opt_out_history$$, '55000', 'opt_out
 select pg_temp.refused($$insert into public.messages (phone_number, content, reply_kind, inbound_message_id)
                          values ('+12095550601', 'Free pizza!', 'help', 1)$$, '55000', 'messages', null,
   'a reply bubble cannot be inserted by hand');
+
+set local sms.writer = 'opt_out';
+select pg_temp.refused($$delete from public.opt_outs$$, '55000', 'opt_outs', null,
+  'claiming to be the opt_out writer does not help (the writer is believed only from its function)');
+reset sms.writer;
 
 select is((select count(*) from public.opt_outs where opted_out), 1::bigint, 'the opt-out stands');
 
