@@ -142,12 +142,6 @@ class InboundReceiver:
     def has_pending(self) -> bool:
         return bool(self._pending) or not self.modem.inbound.empty() or self._sweep_requested
 
-    def request_sweep(self, reason: str) -> None:
-        self._log.debug("inbound_sweep_requested", reason=reason)
-        self._sweep_requested = True
-        self.arrived.set()
-        self._wakeup.set()
-
     @contextlib.contextmanager
     def defer(self) -> Iterator[None]:
         """While a bubble is claimed and being sent: `run()` waits; the loop calls process_pending."""
@@ -181,6 +175,8 @@ class InboundReceiver:
                     self._log.error(
                         "inbound_event_failed", kind=type(event).__name__, error=redact_text(str(exc))
                     )
+                    if isinstance(event, DirectPdu):
+                        self._unsaved.append(event)  # its only copy: retried with the next sweep
                     self._retry_soon()
                 self._take_from_modem_queue()
             if sweep and self._sweep_requested:
