@@ -45,6 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from listener.database import ListenerDatabase
 from listener.modem.config import ModemConfig
+from listener.modem.driver import InboundQueue
+from listener.modem.receiving import StoredSms
 from listener.modem.resilient import ResilientModem
 from listener.modem.simulator import ModemSimulator
 from listener.pg_notify import NotifyWakeSource
@@ -84,6 +86,20 @@ class TimingModem:
 
     def snapshot(self) -> HealthLike:
         return self.inner.snapshot()
+
+    # Receiving is off in the bench (`receive=False`); these only complete the modem's interface.
+    @property
+    def inbound(self) -> InboundQueue:
+        return self.inner.inbound
+
+    async def list_stored(self) -> list[StoredSms]:
+        return await self.inner.list_stored()
+
+    async def read_stored(self, memory: str, index: int) -> StoredSms | None:
+        return await self.inner.read_stored(memory, index)
+
+    async def delete_stored(self, memory: str, index: int) -> None:
+        await self.inner.delete_stored(memory, index)
 
     async def close(self) -> None:
         await self.inner.close()
@@ -179,6 +195,7 @@ async def measure(strategy: Strategy, db_url: str, rng: random.Random) -> Result
             promotion_interval=3600,
             bubble_pause=0,
             recipient_pause=0,
+            receive=False,
         )
         service = ListenerService(database, wake, modem, config)
         task = asyncio.create_task(service.run())

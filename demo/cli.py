@@ -2,8 +2,9 @@
 
 Steps: a private PostgreSQL 15 cluster migrated by the real Supabase CLI; the server's clock made to
 run fast with libfaketime; the sample campaign imported, approved, previewed and scheduled with the
-scheduler CLI; the modem simulator and the listener started; promotion every fake minute until every
-message is sent; the timeline and the final counts; everything stopped again.
+scheduler CLI; the modem simulator (which also plays the network: customers' replies, delivery reports)
+and the listener started; promotion every fake minute until every message is final; the timeline, the
+replies in context and the final counts; everything stopped again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
-from demo import report
+from demo import report, story
 from demo.driver import Driver, pacific
 from demo.fakeclock import FakeClock
 from demo.services import (
@@ -208,15 +209,35 @@ def _campaign(
     console.rule("5. schedule exactly that plan (APR -> SCH)")
     run_scheduler(paths, database_url, "schedule", *plan_args, "--yes")
 
+    tale = story.choose(story.plan(conn, CAMPAIGN))
+    names = {p.phone_number: p.customer_name for p in story.plan(conn, CAMPAIGN)}
     console.rule("6. start the modem simulator (a pseudo-terminal) and the listener")
-    simulator, device = start_simulator(paths)
+    console.print(
+        "   the simulated network plays the customers (demo/story.py; "
+        f"script {paths.network_script.name}), and reports every part delivered "
+        f"{story.REPORT_DELAY:g} real seconds after it was sent:"
+    )
+    for planned_reply in tale.replies:
+        console.print(f'   - {planned_reply.why}: "{planned_reply.text}"')
+    simulator, device = start_simulator(
+        paths, script=tale.write(paths.network_script), status_reports=0, report_delay=story.REPORT_DELAY
+    )
     children.append(simulator)
     listener = start_listener(paths, database_url, device)
     children.append(listener)
     console.print(f"   modem simulator on {device}; listener log: {paths.listener_log}")
 
-    console.rule("7. promotion every fake minute, the listener sends")
-    driver = Driver(conn, clock, CAMPAIGN, console, listener, real_timeout=timeout)
+    console.rule("7. promotion every fake minute, the listener sends and hears")
+    driver = Driver(
+        conn,
+        clock,
+        CAMPAIGN,
+        console,
+        listener,
+        real_timeout=timeout,
+        expected_replies=len(tale.replies),
+        names=names,
+    )
     driver.run()
 
     listener_code = listener.stop()
@@ -226,7 +247,13 @@ def _campaign(
     rows_out = report.timeline(conn, CAMPAIGN)
     counts = report.status_counts(conn, CAMPAIGN)
     network = report.received(paths.received)
+    replies = report.replies(conn)
+    opt_outs = report.opt_outs(conn)
+    delivery = report.deliveries(conn)
     report.render(console, rows_out, PACIFIC)
+    report.render_replies(console, replies, names, PACIFIC)
+    report.render_opt_outs(console, opt_outs, names)
+    report.render_deliveries(console, delivery)
     report.render_counts(console, counts)
     multipart = "; ".join(
         f"{m['chars']} characters as {m['parts']} {m['alphabet']} parts" for m in network["multipart"]
@@ -237,7 +264,16 @@ def _campaign(
         + (f"; concatenated: {multipart}" if multipart else "")
         + ")."
     )
-    all_sent = all(row.status == ScheduledStatus.SENT for row in rows_out) and len(rows_out) == len(rows) - 1
+    opted_out = {c.phone_number for c in tale.opted_out}
+    all_sent = len(rows_out) == len(rows) - 1 and all(
+        row.status == (ScheduledStatus.CANCELLED if row.phone_number in opted_out else ScheduledStatus.SENT)
+        for row in rows_out
+    )
+    heard = (
+        len(replies) == len(tale.replies)
+        and all(r["reply_status"] == "sent" for r in replies if r["action"] == "opt_out")
+        and delivery["pending"] == 0
+    )
     report.write_summary(
         paths.summary,
         {
@@ -253,17 +289,28 @@ def _campaign(
             "timeline": report.rows_as_dicts(rows_out),
             "counts": counts,
             "received": network,
+            "story": tale.as_dict(),
+            "replies": replies,
+            "opt_outs": opt_outs,
+            "deliveries": delivery,
             "all_sent": all_sent,
+            "heard": heard,
             "real_seconds": round(time.monotonic() - started, 1),
         },
     )
+    stopped = f", except to the {len(opted_out)} who opted out (cancelled)" if opted_out else ""
     verdict = (
-        "[bold green]every scheduled message was sent[/bold green]"
+        f"[bold green]every scheduled message was sent{stopped}[/bold green]"
         if all_sent
         else "[bold red]not every message was sent[/bold red]"
     )
-    console.print(f"{verdict}; summary: {paths.summary}")
-    return all_sent
+    heard_verdict = (
+        "[bold green]every reply was stored and answered, every delivery report matched[/bold green]"
+        if heard
+        else "[bold red]a reply, confirmation or delivery report is missing[/bold red]"
+    )
+    console.print(f"{verdict}; {heard_verdict}; summary: {paths.summary}")
+    return all_sent and heard
 
 
 def _db_now(conn: psycopg.Connection[tuple[object, ...]]) -> datetime:

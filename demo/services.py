@@ -81,6 +81,11 @@ class DemoPaths:
         return self.home / "campaign.csv"
 
     @property
+    def network_script(self) -> Path:
+        """What the simulated network does: the customers' replies (demo.story)."""
+        return self.home / "network.script"
+
+    @property
     def summary(self) -> Path:
         return self.home / "summary.json"
 
@@ -240,9 +245,21 @@ def child_env(paths: DemoPaths, **extra: str) -> dict[str, str]:
     return env | {"SMS_SETTINGS_FILE": str(paths.settings_file), "PYTHONUNBUFFERED": "1"} | extra
 
 
-def start_simulator(paths: DemoPaths) -> tuple[Child, str]:
-    """`python -m listener simulate-modem`; returns once it printed its device path."""
+def start_simulator(
+    paths: DemoPaths,
+    *,
+    script: Path | None = None,
+    status_reports: int | None = None,
+    report_delay: float = 0.3,
+) -> tuple[Child, str]:
+    """`python -m listener simulate-modem`; returns once it printed its device path. `script` plays
+    the network (customers' replies), `status_reports` the TP-ST of the report for every part sent."""
     log = paths.simulator_log.open("wb")
+    extra: list[str] = []
+    if script is not None:
+        extra += ["--script", str(script)]
+    if status_reports is not None:
+        extra += ["--status-reports", str(status_reports), "--status-report-delay", str(report_delay)]
     process = subprocess.Popen(  # noqa: S603 - our own module with fixed arguments
         [
             sys.executable,
@@ -253,6 +270,7 @@ def start_simulator(paths: DemoPaths) -> tuple[Child, str]:
             str(paths.modem_link),
             "--record",
             str(paths.received),
+            *extra,
         ],
         stdout=subprocess.PIPE,
         stderr=log,

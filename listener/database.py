@@ -99,6 +99,57 @@ class PromotionResult:
 
 
 @dataclass(frozen=True)
+class StoredPart:
+    """record_inbound_part's answer for one SMS-DELIVER.
+
+    `duplicate`: it was stored before (a re-read after a crash): nothing new was written.
+    `inbound_message_id`: set when this part completed a reply (a single SMS always does), so the
+    database has decided its keyword (opt-out, confirmation) by now. `part_id` None: the database kept
+    the PDU in inbound_malformed instead, because a value could not be stored (its reason is there)."""
+
+    part_id: int | None
+    inbound_message_id: int | None
+    duplicate: bool
+
+    @classmethod
+    def from_rows(cls, function: str, rows: list[dict[str, Any]]) -> StoredPart:
+        if len(rows) != 1:
+            raise ConnectorError(f"{function} returned {len(rows)} rows, expected one")
+        row = rows[0]
+        return cls(
+            part_id=_opt_int(row.get("part_id")),
+            inbound_message_id=_opt_int(row.get("inbound_message_id")),
+            duplicate=bool(row.get("duplicate")),
+        )
+
+    @property
+    def kept_as_malformed(self) -> bool:
+        return self.part_id is None
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """record_status_report's answer: the report's row, the bubble it matched (None: nothing, kept
+    anyway) and that bubble's delivery_status now."""
+
+    report_id: int
+    message_id: int | None
+    delivery_status: str | None
+
+    @classmethod
+    def from_rows(cls, function: str, rows: list[dict[str, Any]]) -> ReportOutcome:
+        if len(rows) != 1 or rows[0].get("report_id") is None:
+            raise ConnectorError(f"{function} returned {len(rows)} rows, expected one with its report_id")
+        row = rows[0]
+        status = row.get("delivery_status")
+        return cls(
+            report_id=int(row["report_id"]),
+            message_id=_opt_int(row.get("message_id")),
+            delivery_status=None if status is None else str(status),
+        )
+
+
+@dataclass(frozen=True)
 class ListenerStatus:
     """The listener_status row after a heartbeat; `last_seen_at` is the database's now()."""
 
@@ -195,6 +246,72 @@ class ListenerDatabase:
 
     async def promotion_job_active(self) -> bool:
         return bool(await self.transport.value("promotion_job_active", {}))
+
+    # -- receiving (docs/listener.md, "Receiving") ------------------------------------------------------
+
+    async def store_inbound_part(
+        self,
+        worker_id: str,
+        *,
+        sender: str,
+        received_at: datetime,
+        body: str,
+        concat_ref: int | None,
+        concat_total: int | None,
+        concat_seq: int | None,
+        raw_pdu: str,
+    ) -> StoredPart:
+        """record_inbound_part: one SMS-DELIVER, committed before the modem's copy is deleted.
+        Idempotent on the PDU's natural key, so a re-read after a crash stores nothing twice."""
+        function = "record_inbound_part"
+        args = {
+            "worker_id": worker_id,
+            "sender": sender,
+            "received_at": received_at,
+            "body": body,
+            "concat_ref": concat_ref,
+            "concat_total": concat_total,
+            "concat_seq": concat_seq,
+            "raw_pdu": raw_pdu,
+        }
+        return StoredPart.from_rows(function, await self.transport.rows(function, args))
+
+    async def store_malformed(self, worker_id: str, raw_pdu: str, reason: str) -> int:
+        """record_malformed_inbound: a PDU that cannot be decoded, kept raw with the reason (idempotent)."""
+        args = {"worker_id": worker_id, "raw_pdu": raw_pdu, "reason": reason}
+        value = await self.transport.value("record_malformed_inbound", args)
+        if value is None:
+            raise ConnectorError("record_malformed_inbound returned no row id")
+        return int(value)
+
+    async def finish_stale_parts(self) -> int:
+        """finish_stale_inbound_parts: parts missing too long become an incomplete reply; how many."""
+        return int(await self.transport.value("finish_stale_inbound_parts", {}) or 0)
+
+    async def record_status_report(
+        self,
+        worker_id: str,
+        *,
+        reference: int,
+        recipient: str,
+        service_centre_time: datetime,
+        discharge_time: datetime,
+        status: int,
+        raw_pdu: str,
+    ) -> ReportOutcome:
+        """record_status_report: one delivery report, matched in SQL to the part it reports on
+        (this worker's reference counter, the recipient, the time); kept even when it matches nothing."""
+        function = "record_status_report"
+        args = {
+            "worker_id": worker_id,
+            "reference": reference,
+            "recipient": recipient,
+            "service_centre_time": service_centre_time,
+            "discharge_time": discharge_time,
+            "status": status,
+            "raw_pdu": raw_pdu,
+        }
+        return ReportOutcome.from_rows(function, await self.transport.rows(function, args))
 
     async def _outcome(self, function: str, args: Mapping[str, Any]) -> BubbleOutcome:
         """The outcome calls return exactly the one `messages` row they changed."""

@@ -81,13 +81,24 @@ def build_transport(settings: Settings, mode: Mode, *, poll_only: bool) -> Trans
     return Transport(mode, ListenerDatabase(SupabaseTransport(url, key)), sb_wake)
 
 
+def modem_config(settings: Settings) -> ModemConfig:
+    """MODEM_* settings, and whether the modem receives (RECEIVE_SMS) and asks for reports (STATUS_REPORTS)."""
+    pin = settings.modem_pin.get_secret_value() if settings.modem_pin else None
+    return ModemConfig(
+        settings.modem_port,
+        settings.modem_baud,
+        mode=settings.modem_mode,
+        pin=pin,
+        receive=settings.receive_sms,
+        status_reports=settings.status_reports,
+    )
+
+
 async def open_modem(settings: Settings, *, ready_within: float = 30.0) -> ResilientModem:
     """The resilient modem driver on MODEM_PORT: it (re)opens and initialises the modem in the
     background with backoff. Waits up to `ready_within` seconds for it; a modem that is not there yet
     only pauses sending (the service waits for it), so the listener starts anyway."""
-    pin = settings.modem_pin.get_secret_value() if settings.modem_pin else None
-    config = ModemConfig(settings.modem_port, settings.modem_baud, mode=settings.modem_mode, pin=pin)
-    modem = ResilientModem(config)
+    modem = ResilientModem(modem_config(settings))
     if not await modem.wait_ready(ready_within):
         log.warning("modem_not_ready", port=settings.modem_port, waited_s=ready_within)
     return modem
@@ -106,6 +117,29 @@ async def serve(settings: Settings, transport: Transport, config: ServiceConfig)
             loop.remove_signal_handler(signum)
         await modem.close()
     return 0
+
+
+def service_config(
+    settings: Settings,
+    *,
+    worker_id: str | None = None,
+    poll_interval: float | None = None,
+    until_idle: bool = False,
+    once: bool = False,
+) -> ServiceConfig:
+    """The loop's settings: pauses, polling, heartbeat, and receiving (sweep and stale-part intervals)."""
+    return ServiceConfig(
+        worker_id=worker_id or settings.effective_worker_id,
+        poll_interval=poll_interval if poll_interval is not None else settings.poll_interval,
+        heartbeat_interval=settings.heartbeat_interval,
+        bubble_pause=settings.bubble_pause,
+        recipient_pause=settings.recipient_pause,
+        receive=settings.receive_sms,
+        inbound_sweep_interval=settings.inbound_sweep_interval,
+        stale_parts_interval=settings.stale_parts_interval,
+        until_idle=until_idle,
+        once=once,
+    )
 
 
 @app.command("run")
@@ -141,12 +175,10 @@ def run_command(
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    config = ServiceConfig(
-        worker_id=worker_id or settings.effective_worker_id,
-        poll_interval=poll_interval if poll_interval is not None else settings.poll_interval,
-        heartbeat_interval=settings.heartbeat_interval,
-        bubble_pause=settings.bubble_pause,
-        recipient_pause=settings.recipient_pause,
+    config = service_config(
+        settings,
+        worker_id=worker_id,
+        poll_interval=poll_interval,
         until_idle=until_idle,
         once=once,
     )

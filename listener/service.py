@@ -15,6 +15,12 @@ Why it is shaped like this:
   but keeps the heartbeat and promotion going; a dead database pauses claiming but not the modem.
 - Time comes from the database (it may be pinned or sped up); the loop estimates the database's now
   from the heartbeat's answer only to size its sleeps until next_bubble_due_at.
+- The modem also hears (`listener.inbound`): before every claim, and whenever a pause is woken by an
+  announcement, whatever the modem announced is stored first. The pause between two bubbles (or two
+  recipients) is taken BEFORE the next claim, so a STOP that arrives between bubble 1 and bubble 2 is
+  in the database when bubble 2 would be claimed, and the database refuses it. Only when the claimed
+  bubble needs a longer pause than expected (another recipient after all) is the rest waited after
+  the claim.
 - SIGTERM/SIGINT (`request_stop`) lets the SMS in flight finish and be recorded, releases a bubble that
   was claimed but not yet handed over, and returns.
 """
@@ -35,6 +41,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 from listener.database import Bubble, BubbleOutcome, ListenerDatabase
 from listener.decision import Decision, Fail, MarkUnknown, Release, Sent, decide
 from listener.errors import ConnectorAuthError, ConnectorError, DatabaseUnavailableError
+from listener.inbound import InboundReceiver, ReceiveConfig, ReceivingModem
 from listener.wake import WakeSource
 from sms_common.logs import get_logger, redact_text
 from sms_common.statuses import MessageStatus
@@ -69,6 +76,10 @@ class SmsModem(Protocol):
     def snapshot(self) -> HealthLike: ...
 
 
+class ListenerModem(SmsModem, ReceivingModem, Protocol):
+    """A modem that sends and receives (ResilientModem)."""
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     worker_id: str
@@ -86,6 +97,14 @@ class ServiceConfig:
     shutdown_grace: float = 60.0
     #: Never wait less than this between sweeps when next_bubble_due_at says "now" (avoids a hot loop).
     min_wait: float = 0.2
+    #: Store what the modem receives (replies, delivery reports); see listener.inbound.
+    receive: bool = True
+    #: AT+CMGL=4 (the sweep of the modem's memories) this often, besides start-up and announcements.
+    inbound_sweep_interval: float = 180.0
+    #: finish_stale_inbound_parts this often.
+    stale_parts_interval: float = 300.0
+    #: After a failed store or read, sweep again this soon.
+    inbound_retry_interval: float = 10.0
 
 
 @dataclass
@@ -110,7 +129,7 @@ class ListenerService:
     """One listener: one modem, one worker id, one loop (see the module docstring)."""
 
     def __init__(
-        self, database: ListenerDatabase, wake_source: WakeSource, modem: SmsModem, config: ServiceConfig
+        self, database: ListenerDatabase, wake_source: WakeSource, modem: ListenerModem, config: ServiceConfig
     ) -> None:
         self.database = database
         self.wake_source = wake_source
@@ -136,6 +155,18 @@ class ListenerService:
         #: The database's clock minus ours, learnt from the heartbeat (see the module docstring).
         self._db_clock_offset = timedelta(0)
         self._log = log.bind(worker_id=config.worker_id, mode=database.name, wake=wake_source.name)
+        #: Receiving (None when turned off): stored before every claim, see the module docstring.
+        self.receiver: InboundReceiver | None = None
+        if config.receive:
+            receive = ReceiveConfig(
+                worker_id=config.worker_id,
+                sweep_interval=config.inbound_sweep_interval,
+                stale_parts_interval=config.stale_parts_interval,
+                retry_interval=config.inbound_retry_interval,
+            )
+            self.receiver = InboundReceiver(database, modem, receive, on_reply=self._wake_event.set)
+        #: The last bubble handed to the modem: did its message have more bubbles to come?
+        self._more_bubbles = False
 
     # -- control -------------------------------------------------------------------------------
 
@@ -192,6 +223,8 @@ class ListenerService:
                 asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
                 asyncio.create_task(self._promotion_loop(), name="promotion"),
             ]
+            if self.receiver is not None:
+                background.append(asyncio.create_task(self._receive_loop(self.receiver), name="inbound"))
             await self._main_loop()
         finally:
             for task in background:
@@ -199,6 +232,10 @@ class ListenerService:
             for task in background:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self.receiver is not None:
+                # A direct delivery (+CMT/+CDS) taken off the queue exists nowhere else: one last try.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.receiver.process_pending(sweep=False), timeout=10)
             self.state = "stopped"
             with contextlib.suppress(ConnectorError, _Stopping, TimeoutError):
                 await asyncio.wait_for(self._send_heartbeat(), timeout=5)
@@ -239,11 +276,18 @@ class ListenerService:
 
     async def _drain(self) -> None:
         while not self.is_stopping() and self.modem.connected:
+            if await self._pause(self._pause_before_claim()):
+                return
+            await self._receive(before_claim=True)  # what the modem heard is stored before the claim
             bubble = await self._db("claim_next_bubble", self._claim)
             if bubble is None:
                 return
             self.stats.claimed += 1
-            await self._deliver(bubble)
+            if self.receiver is None:
+                await self._deliver(bubble)
+                continue
+            with self.receiver.defer():  # what arrives meanwhile is stored after the outcome
+                await self._deliver(bubble)
 
     async def _claim(self) -> Bubble | None:
         if self._claim_uncertain:
@@ -270,7 +314,7 @@ class ListenerService:
         )
         blog.info("claimed", scheduled_message_id=bubble.scheduled_message_id)
         pause = self._pause_before(bubble)
-        if (pause > 0 and await self._sleep_unless_stopped(pause)) or self.is_stopping():
+        if (pause > 0 and await self._pause(pause)) or self.is_stopping():
             await self._apply(bubble, blog, Release(reason="stopping"))
             return
         self.in_flight = bubble
@@ -289,9 +333,19 @@ class ListenerService:
         if not isinstance(decision, Release):
             self._last_send_end = time.monotonic()
             self._last_recipient = bubble.recipient_key
+            self._more_bubbles = (bubble.bubble_index or 1) < (bubble.bubble_count or 1)
         await self._apply(bubble, blog, decision)
 
+    def _pause_before_claim(self) -> float:
+        """The pause expected before the next bubble, waited before claiming it: the short one when
+        the last message has bubbles to come, else the one between recipients."""
+        if self._last_send_end is None:
+            return 0.0
+        wanted = self.config.bubble_pause if self._more_bubbles else self.config.recipient_pause
+        return max(0.0, wanted - (time.monotonic() - self._last_send_end))
+
     def _pause_before(self, bubble: Bubble) -> float:
+        """What is left of the pause `bubble` needs, after the claim (0 unless it was unexpected)."""
         if self._last_send_end is None:
             return 0.0
         wanted = (
@@ -378,6 +432,46 @@ class ListenerService:
         if self.modem.connected and not self._modem_was_available:
             self._modem_was_available = True
             self._log.info("modem_back")
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    async def _receive(self, *, before_claim: bool = False) -> None:
+        """Store whatever the modem announced (and a sweep that is due) now."""
+        if self.receiver is None:
+            return
+        if before_claim:
+            await self.receiver.before_claim()
+        else:
+            await self.receiver.process_pending()
+
+    async def _pause(self, seconds: float) -> bool:
+        """Wait `seconds`, storing announced SMS as they arrive; True (early) when stopping."""
+        deadline = time.monotonic() + seconds
+        while not self.is_stopping():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.state = "pausing"
+            if self.receiver is None:
+                return await self._sleep_unless_stopped(left)
+            stop = asyncio.ensure_future(self._stop_event.wait())
+            arrived = asyncio.ensure_future(self.receiver.arrived.wait())
+            try:
+                await asyncio.wait({stop, arrived}, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in (stop, arrived):
+                    waiter.cancel()
+            if self.receiver.arrived.is_set() and not self.is_stopping():
+                await self._receive()
+        return self.is_stopping()
+
+    async def _receive_loop(self, receiver: InboundReceiver) -> None:
+        try:
+            await receiver.run()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # receiving stops; sending must not (and the log says so)
+            self._log.error("receiving_stopped", error=redact_text(str(exc)))
 
     # -- background loops ----------------------------------------------------------------------
 
@@ -495,5 +589,10 @@ class ListenerService:
             self._db_down_since = None
         return result
 
-    def _stats_dict(self) -> dict[str, int]:
-        return {key: value for key, value in vars(self.stats).items() if isinstance(value, int)}
+    def _stats_dict(self) -> dict[str, Any]:
+        stats: dict[str, Any] = {
+            key: value for key, value in vars(self.stats).items() if isinstance(value, int)
+        }
+        if self.receiver is not None:
+            stats["inbound"] = vars(self.receiver.stats)
+        return stats

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     bubble_pause: float = Field(default=2.0, ge=0, description="seconds between bubbles of one message")
     recipient_pause: float = Field(default=5.0, ge=0, description="seconds between two recipients")
     poll_interval: float = Field(default=30.0, gt=0, description="safety-net poll interval, seconds")
+    receive_sms: bool = Field(
+        default=True, description="store replies and delivery reports the modem receives"
+    )
+    status_reports: bool = Field(default=True, description="ask for a delivery report on every part (TP-SRR)")
+    inbound_sweep_interval: float = Field(
+        default=180.0, gt=0, description="AT+CMGL=4 sweep of the modem's memories, seconds"
+    )
+    stale_parts_interval: float = Field(
+        default=300.0, gt=0, description="finish_stale_inbound_parts() every so many seconds"
+    )
     heartbeat_interval: float = Field(default=30.0, gt=0, description="status row refresh, seconds")
     worker_id: str | None = Field(default=None, description="stable listener id; default host:modem_port")
     log_level: str = Field(default="INFO")

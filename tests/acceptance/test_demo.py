@@ -1,5 +1,8 @@
 """`make demo`'s engine (`python -m demo`) run as a user runs it: the whole campaign goes out inside the
-window, the night is skipped, the timeline is printed, and nothing is left running, twice in a row.
+window, the night is skipped, the timeline is printed, and nothing is left running, twice in a row. The
+simulated network plays the customers: one replies STOP after their first bubble (the rest is
+cancelled, the confirmation goes out), one asks to stop before their text is due (it is never queued),
+one answers in context, and every part sent is reported delivered.
 
 Six customers keep it short; the full 24-customer run is the same code with more rows.
 """
@@ -80,8 +83,26 @@ def _show(result: subprocess.CompletedProcess[str]) -> str:
 def _check_summary(home: Path) -> dict[str, Any]:
     summary: dict[str, Any] = json.loads((home / "summary.json").read_text(encoding="utf-8"))
     assert summary["all_sent"] is True
+    assert summary["heard"] is True
+    story = summary["story"]
+    assert len(story["opted_out"]) == 2, story
     timeline = summary["timeline"]
     assert len(timeline) == CUSTOMERS
+    stopped = [row for row in timeline if row["customer_name"] in story["opted_out"]]
+    assert [row["status"] for row in stopped] == ["cancelled", "cancelled"]
+    [mid] = [row for row in stopped if row["customer_name"] == story["mid_stop"]]
+    [early] = [row for row in stopped if row["customer_name"] == story["early_stop"]]
+    assert mid["bubbles"] >= 2
+    assert mid["bubbles_delivered"] == 1, "bubble 1 went out, the rest did not"
+    assert "partially sent: 1 of" in mid["error_message"]
+    assert "opted out" in mid["error_message"]
+    assert early["bubbles"] == 0, "never queued"
+    assert "opted out" in early["error_message"]
+    scheduled = [datetime.fromisoformat(row["scheduled_for"]) for row in timeline]
+    for earlier, later in itertools.pairwise(scheduled):
+        # The seed's spacing: at least 4 minutes between consecutive scheduled messages.
+        assert later - earlier >= timedelta(minutes=4), (earlier, later)
+    timeline = [row for row in timeline if row not in stopped]
     scheduled = [datetime.fromisoformat(row["scheduled_for"]) for row in timeline]
     sent = [datetime.fromisoformat(row["sent_at"]) for row in timeline]
     for row, when_scheduled, when_sent in zip(timeline, scheduled, sent, strict=True):
@@ -92,21 +113,36 @@ def _check_summary(home: Path) -> dict[str, Any]:
         assert local.isoweekday() <= 5, row
         assert time(9, 0) <= local.time() <= time(20, 5), row
         assert when_sent - when_scheduled < timedelta(hours=14), row
-    # The seed's spacing: at least 4 minutes between consecutive scheduled messages.
-    for earlier, later in itertools.pairwise(scheduled):
-        assert later - earlier >= timedelta(minutes=4), (earlier, later)
+        assert row["bubbles_delivered"] == row["bubbles"], row
+        assert row["delivery_status"] == "delivered", row
     # The window closed during the run: some went out in the evening, the rest the next morning.
     days = sorted({moment.astimezone(PACIFIC).date() for moment in sent})
     assert len(days) == 2, days
     assert days[1] - days[0] == timedelta(days=1)
     assert len(summary["jumps"]) == 1
     counts = summary["counts"]
-    assert counts["scheduled_messages"] == {"sent": CUSTOMERS}
-    assert counts["campaign_messages"] == {"sent": CUSTOMERS}
-    bubbles = sum(int(row["bubbles"]) for row in timeline)
-    assert counts["messages"] == {"sent": bubbles}
+    assert counts["scheduled_messages"] == {"sent": CUSTOMERS - 2, "cancelled": 2}
+    assert counts["campaign_messages"] == {"sent": CUSTOMERS - 2, "cancelled": 2}
+    bubbles = sum(int(row["bubbles"]) for row in timeline) + 1  # and the STOP customer's bubble 1
+    assert counts["messages"] == {"sent": bubbles, "cancelled": mid["bubbles"] - 1}
     received = summary["received"]
-    assert received["sms"] == bubbles
+    assert received["sms"] == bubbles + 2, "and one confirmation to each customer who opted out"
+    # Replies in context: the answer and the mid-campaign STOP name the message they answer.
+    replies = {reply["body"]: reply for reply in summary["replies"]}
+    assert set(replies) == {r["text"] for r in story["replies"]}
+    assert replies["STOP"]["action"] == "opt_out"
+    assert replies["STOP"]["in_reply_to"]
+    assert replies["STOP"]["reply_status"] == "sent", "the confirmation went out"
+    answer = next(r for r in summary["replies"] if r["action"] == "none")
+    assert answer["in_reply_to"]
+    assert answer["customer_name"] == timeline[0]["customer_name"]
+    assert sorted(o["phone_number"] for o in summary["opt_outs"]) == sorted(
+        r["phone_number"] for r in stopped
+    )
+    deliveries = summary["deliveries"]
+    assert deliveries["pending"] == 0
+    assert deliveries["failed"] == 0
+    assert deliveries["delivered"] == deliveries["sent"] == bubbles + 2, deliveries
     return summary
 
 
@@ -123,6 +159,15 @@ def test_demo_sends_the_campaign_and_leaves_nothing_running_twice(demo_home: Pat
     assert "Timeline (Pacific time)" in out
     assert "Final status counts" in out
     assert "nothing is left running" in out
+    # The customers, on screen: the STOP mid-campaign and its confirmation, a reply in context, reports.
+    assert "replies STOP after bubble 1" in out
+    assert "reply    " in out
+    assert '"STOP" -> opted out' in out
+    assert "opt out confirmation sent to" in out
+    assert "(in reply to" in out
+    assert "Replies, in context" in out
+    assert "Delivery reports:" in out
+    assert "(delivery reports)" in out
     summary = _check_summary(demo_home)
     # The sample has a bubble longer than 160 characters and one with emoji (UCS-2).
     received = summary["received"]

@@ -12,11 +12,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from listener.database import ListenerDatabase
 from listener.modem.config import ModemConfig
 from listener.modem.resilient import ResilientModem
-from listener.modem.simulator import ModemSimulator
+from listener.modem.simulator import ModemSimulator, SentMessage
 from listener.pg_transport import PostgresTransport
 from listener.service import ListenerService, ServiceConfig
 from listener.supabase_transport import SupabaseTransport
@@ -145,3 +146,45 @@ async def statuses(conn: Conn, ids: Sequence[int]) -> dict[int, str]:
 async def all_have_status(conn: Conn, ids: Sequence[int], status: str) -> bool:
     found = await statuses(conn, ids)
     return len(found) == len(ids) and all(value == status for value in found.values())
+
+
+class ReactingSimulator(ModemSimulator):
+    """The simulator, able to make the network react the moment a given SMS is sent: the reaction
+    runs after the body was taken and before `+CMGS` is answered, so what it injects (a reply, say)
+    is announced while that bubble is still with the modem. Event-driven, no sleeps."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._reactions: dict[str, Callable[[ModemSimulator], object]] = {}
+
+    def when_sent(self, text: str, reaction: Callable[[ModemSimulator], object]) -> None:
+        self._reactions[text] = reaction
+
+    async def _deliver(self, message: SentMessage) -> None:
+        await super()._deliver(message)
+        reaction = self._reactions.pop(message.text, None)
+        if reaction is not None:
+            reaction(self)
+
+
+@pytest.fixture
+async def reacting_simulator() -> AsyncIterator[ReactingSimulator]:
+    sim = ReactingSimulator()
+    await sim.start()
+    try:
+        yield sim
+    finally:
+        await sim.stop()
+
+
+async def rows(conn: Conn, query: str, *params: Any) -> list[dict[str, Any]]:
+    """Rows of a query as dicts (for assertions)."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, params)
+        return await cur.fetchall()
+
+
+async def value(conn: Conn, query: str, *params: Any) -> Any:
+    cur = await conn.execute(query, params)
+    row = await cur.fetchone()
+    return None if row is None else row[0]

@@ -115,9 +115,11 @@ async def test_stop_finishes_the_sms_in_flight_and_records_it(
     assert [m.text for m in simulator.sent] == ["in flight during SIGTERM"]
 
 
-async def test_stop_releases_a_bubble_claimed_but_not_yet_handed_over(
+async def test_stop_during_the_pause_between_recipients_leaves_the_next_bubble_unclaimed(
     db_url: str, aconn: Conn, simulator: ModemSimulator, clock: PinnedClock
 ) -> None:
+    """The pause comes before the claim (so a STOP in it is stored first): a stop ends it, and the
+    next recipient's bubble was never claimed, so there is nothing to release."""
     clock.run_from(clock.at)
     modem = resilient_modem(simulator)
     assert await modem.wait_ready(10)
@@ -127,8 +129,8 @@ async def test_stop_releases_a_bubble_claimed_but_not_yet_handed_over(
     try:
         [first] = await queue_message(aconn, "+12095550127", ["first recipient"])
         await simulator.wait_sent(1, within=20)
+        await eventually(lambda: service.state == "pausing", 20, "pausing after the first recipient")
         [second] = await queue_message(aconn, "+12095550128", ["second recipient"])
-        await eventually(lambda: all_have_status(aconn, [second], "sending"), 20, "claimed, now pausing")
         assert service.in_flight is None
         service.request_stop("SIGTERM")
         await asyncio.wait_for(task, 30)

@@ -17,12 +17,15 @@ from listener.modem.simulator import ModemSimulator
 from listener.supabase_realtime import RealtimeWakeSource
 from tests.harness import PinnedClock
 from tests.integration.listener.conftest import (
+    ReactingSimulator,
     all_have_status,
     eventually,
     queue_message,
     quick_config,
     running,
+    statuses,
     supabase_database,
+    value,
 )
 from tests.postgrest_emulator import PostgrestEmulator
 from tests.realtime_emulator import RealtimeEmulator
@@ -168,3 +171,51 @@ async def test_an_unreachable_database_behind_postgrest_is_retried_until_it_is_b
         await eventually(lambda: all_have_status(aconn, ids, "sent"), 10, "sent once the API is back")
         assert not service.database_down
     assert [m.text for m in simulator.sent] == ["waits for the API to come back"]
+
+
+async def test_supabase_mode_a_stop_between_bubbles_gets_its_confirmation_and_reports_are_matched(
+    supabase: FakeSupabase, aconn: Conn, clock: PinnedClock
+) -> None:
+    """Receiving through RPC: the STOP (injected the moment bubble 1 is sent) is stored with
+    record_inbound_part, bubble 2 is refused, the confirmation goes out, and the delivery reports of
+    both SMS sent are matched with record_status_report."""
+    phone = "+12095550150"
+    sim = ReactingSimulator(auto_status_reports=0)
+    await sim.start()
+    try:
+        sim.when_sent("Hi from the shop", lambda network: network.inject_reply(phone, "STOP"))
+        wake = realtime_wake(supabase)
+        database = supabase_database(supabase.url, SERVICE_KEY)
+        async with running(database, wake, sim, quick_config("sb-rx"), clock) as service:
+            await eventually(
+                lambda: supabase.realtime.live_subscriptions >= 1, 10, "Subscribed to PostgreSQL"
+            )
+            ids = await queue_message(aconn, phone, ["Hi from the shop", "Our winter special"])
+            await sim.wait_sent(2, within=20)
+            await eventually(
+                lambda: value(
+                    aconn,
+                    "select status = 'sent' from messages where reply_kind = 'opt_out_confirmation'",
+                ),
+                20,
+                "the confirmation marked sent over RPC",
+            )
+            assert sim.deliver_pending_reports() == 2
+            await eventually(
+                lambda: value(aconn, "select count(*) = 2 from messages where delivery_status = 'delivered'"),
+                20,
+                "both reports matched over RPC",
+            )
+            assert service.receiver is not None
+            assert service.receiver.stats.reports_matched == 2
+        confirmation = await value(
+            aconn, "select content from messages where reply_kind = 'opt_out_confirmation'"
+        )
+        assert [m.text for m in sim.sent] == ["Hi from the shop", confirmation]
+        assert await statuses(aconn, ids) == {ids[0]: "sent", ids[1]: "cancelled"}
+        called = supabase.rest.calls
+        assert called["record_inbound_part"] >= 1
+        assert called["record_status_report"] == 2
+        assert all(not memory.slots for memory in sim.reception.memories.values())
+    finally:
+        await sim.stop()

@@ -93,3 +93,86 @@ async def test_a_status_the_enum_does_not_know_is_refused() -> None:
     db = ListenerDatabase(Recording({"release_bubble": [{**ROW, "status": "delivered?"}]}))
     with pytest.raises(ConnectorError, match=r"unexpected messages\.status"):
         await db.release(7, "w")
+
+
+async def test_the_receiving_calls_name_their_arguments_and_parse_their_rows() -> None:
+    moment = datetime(2025, 11, 5, 22, 31, tzinfo=UTC)
+    transport = Recording(
+        {
+            "record_inbound_part": [{"part_id": 3, "inbound_message_id": None, "duplicate": False}],
+            "record_malformed_inbound": 11,
+            "finish_stale_inbound_parts": 2,
+            "record_status_report": [{"report_id": 5, "message_id": None, "delivery_status": None}],
+        }
+    )
+    db = ListenerDatabase(transport)
+    part = await db.store_inbound_part(
+        "w",
+        sender="+12095550100",
+        received_at=moment,
+        body="Part one",
+        concat_ref=7,
+        concat_total=2,
+        concat_seq=1,
+        raw_pdu="07AB",
+    )
+    assert (part.part_id, part.inbound_message_id, part.duplicate, part.kept_as_malformed) == (
+        3,
+        None,
+        False,
+        False,
+    )
+    assert await db.store_malformed("w", "07AB", "cut short") == 11
+    assert await db.finish_stale_parts() == 2
+    report = await db.record_status_report(
+        "w",
+        reference=255,
+        recipient="+12095550100",
+        service_centre_time=moment,
+        discharge_time=moment,
+        status=0,
+        raw_pdu="07CD",
+    )
+    assert (report.report_id, report.message_id) == (5, None), "a report that matched nothing is kept"
+    assert transport.calls[0] == (
+        "record_inbound_part",
+        {
+            "worker_id": "w",
+            "sender": "+12095550100",
+            "received_at": moment,
+            "body": "Part one",
+            "concat_ref": 7,
+            "concat_total": 2,
+            "concat_seq": 1,
+            "raw_pdu": "07AB",
+        },
+    )
+    assert transport.calls[3][1]["reference"] == 255
+    assert all("at" not in args for _, args in transport.calls)
+
+
+async def test_a_receiving_call_without_its_row_is_an_error() -> None:
+    db = ListenerDatabase(
+        Recording({"record_inbound_part": [], "record_status_report": [{"report_id": None}]})
+    )
+    with pytest.raises(ConnectorError, match="record_inbound_part returned 0 rows"):
+        await db.store_inbound_part(
+            "w",
+            sender="x",
+            received_at=datetime(2025, 11, 5, tzinfo=UTC),
+            body="",
+            concat_ref=None,
+            concat_total=None,
+            concat_seq=None,
+            raw_pdu="00",
+        )
+    with pytest.raises(ConnectorError, match="record_status_report returned 1 rows"):
+        await db.record_status_report(
+            "w",
+            reference=1,
+            recipient="x",
+            service_centre_time=datetime(2025, 11, 5, tzinfo=UTC),
+            discharge_time=datetime(2025, 11, 5, tzinfo=UTC),
+            status=0,
+            raw_pdu="00",
+        )

@@ -9,7 +9,7 @@ from pydantic import SecretStr
 
 from listener.database import Bubble, BubbleOutcome, parse_timestamp
 from listener.errors import ConnectorError
-from listener.run import Mode, choose_mode
+from listener.run import Mode, choose_mode, modem_config, service_config
 from sms_common.errors import ConfigurationError
 from sms_common.settings import Settings
 
@@ -86,3 +86,29 @@ def test_bubble_rows_from_either_transport() -> None:
         {"id": 7, "status": "queued", "attempts": 1, "next_attempt_at": "2025-11-05T22:30:15+00:00"}
     )
     assert outcome.next_attempt_at == datetime(2025, 11, 5, 22, 30, 15, tzinfo=UTC)
+
+
+def test_receiving_settings_reach_the_modem_and_the_loop() -> None:
+    settings = Settings(
+        modem_port="/dev/ttyUSB3",
+        receive_sms=False,
+        status_reports=False,
+        inbound_sweep_interval=60,
+        stale_parts_interval=120,
+        worker_id="shop-1",
+    )
+    modem = modem_config(settings)
+    assert (modem.port, modem.receive, modem.status_reports) == ("/dev/ttyUSB3", False, False)
+    loop = service_config(settings)
+    assert (loop.worker_id, loop.receive, loop.inbound_sweep_interval, loop.stale_parts_interval) == (
+        "shop-1",
+        False,
+        60.0,
+        120.0,
+    )
+
+
+def test_receiving_is_on_by_default() -> None:
+    settings = Settings()
+    assert (settings.receive_sms, settings.status_reports) == (True, True)
+    assert (settings.inbound_sweep_interval, settings.stale_parts_interval) == (180.0, 300.0)

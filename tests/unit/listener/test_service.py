@@ -150,15 +150,29 @@ async def test_stop_mid_send_lets_the_sms_finish_and_records_it() -> None:
     assert db.status(bubble) is MessageStatus.SENT
 
 
-async def test_stop_while_pausing_releases_the_claimed_bubble() -> None:
+async def test_the_pause_between_recipients_comes_before_the_claim_and_a_stop_ends_it() -> None:
     db = InMemoryTransport()
     [first] = db.queue(PHONE, "first")
     [second] = db.queue("+12095550101", "second, after a minute's pause")
     modem = ScriptedModem()
     async with running(db, modem, recipient_pause=60.0) as service:
-        await until(lambda: db.status(second) is MessageStatus.SENDING)
+        await until(lambda: db.status(first) is MessageStatus.SENT)
+        await until(lambda: service.state == "pausing")
         service.request_stop("SIGTERM")
     assert (db.status(first), db.status(second)) == (MessageStatus.SENT, MessageStatus.QUEUED)
+    assert db.messages[second].attempts == 0, "never claimed: the pause came first"
+
+
+async def test_stop_while_pausing_after_an_unexpected_claim_releases_the_claimed_bubble() -> None:
+    db = InMemoryTransport()
+    first, gone = db.queue(PHONE, "first of two", "second of two")
+    db.messages[gone].status = MessageStatus.CANCELLED  # so the next claim is another recipient's
+    [other] = db.queue("+12095550101", "another customer, after a minute's pause")
+    modem = ScriptedModem()
+    async with running(db, modem, bubble_pause=0.0, recipient_pause=60.0) as service:
+        await until(lambda: db.status(other) is MessageStatus.SENDING)
+        service.request_stop("SIGTERM")
+    assert (db.status(first), db.status(other)) == (MessageStatus.SENT, MessageStatus.QUEUED)
     assert [type(d) for _, d in service.decisions][-1] is Release
 
 
