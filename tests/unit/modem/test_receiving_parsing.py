@@ -19,7 +19,7 @@ from listener.modem.receiving import (
     with_smsc,
 )
 from listener.modem.simulator.pdus import encode_originator, encode_timestamp, smsc_field
-from tests.unit.modem.inbound import _timestamp
+from tests.unit.modem.inbound import timestamp_of
 
 
 @pytest.mark.parametrize(
@@ -129,8 +129,8 @@ def test_read(lines: list[str], expected: StoredSms | None) -> None:
     ],
 )
 def test_time_stamps_round_trip_with_their_zone(moment: datetime) -> None:
-    assert _timestamp(encode_timestamp(moment)) == moment
-    assert _timestamp(encode_timestamp(moment)).utcoffset() == moment.utcoffset()
+    assert timestamp_of(encode_timestamp(moment)) == moment
+    assert timestamp_of(encode_timestamp(moment)).utcoffset() == moment.utcoffset()
 
 
 def test_time_stamp_known_vector() -> None:
