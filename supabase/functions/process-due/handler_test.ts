@@ -78,10 +78,15 @@ async function withClients<T>(fn: (clients: Clients) => Promise<T>): Promise<T> 
   });
 }
 
-/** Open the send window at every moment, so the test does not depend on the wall clock's weekday. */
+/** Open the send window and the recipients' quiet-hour rules at every moment, so the test does not
+ * depend on the wall clock (docs/recipient-windows.md: promotion also waits for the recipient's hours). */
 async function openWindowAlways(sql: SqlClient): Promise<void> {
   await sql`update public.send_window
             set week_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '23:59:59.999999'`;
+  await sql`delete from public.recipient_rule_hours h using public.recipient_rule_hours e
+             where h.rule = e.rule and h.id > e.id`;
+  await sql`update public.recipient_rule_hours
+            set iso_days = '{1,2,3,4,5,6,7}', opens_at = '00:00', closes_at = '24:00'`;
 }
 
 /** One due message (two bubbles) with a unique campaign name; returns its id. */
@@ -316,6 +321,9 @@ Deno.test("the edge role cannot read phone numbers, names or texts, nor change m
       "select phone_number from public.campaign_messages",
       "select * from public.scheduled_messages_pst",
       "select * from public.listener_status",
+      "select phone_number, body from public.inbound_messages",
+      "select * from public.opt_outs",
+      "select * from public.recipient_rules",
       `update public.scheduled_messages set status = 'cancelled' where id = ${id}`,
       "update public.messages set status = 'sent'",
       "delete from public.messages",

@@ -141,8 +141,9 @@ async def test_a_wrong_key_is_a_configuration_error_not_a_retry_loop(
 
 
 async def test_the_anon_key_is_refused_by_the_databases_own_grants(
-    supabase: FakeSupabase, aconn: Conn
+    supabase: FakeSupabase, aconn: Conn, clock: PinnedClock
 ) -> None:
+    # `clock` pins the database inside the send and recipient windows, so the message is queued at all.
     ids = await queue_message(aconn, "+12095550114", ["must not be claimable with anon"])
     database = supabase_database(supabase.url, ANON_KEY)
     await database.open()
