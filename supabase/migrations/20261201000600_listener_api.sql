@@ -62,14 +62,19 @@ revoke all on table internal.campaign_claims from public, anon, authenticated, s
 
 -- ---------------------------------------------------------------------------------------------
 -- claim_next_bubble: hand the oldest claimable bubble to one worker, or nothing.
--- Claimable = queued, due (next_attempt_at null or <= now), its scheduled message queued with this
--- bubble's promotion, every earlier bubble of the same promotion sent, and its recipient's effective
--- window (business window ∩ recipient rules, no blackout) open now, or, for the rest of a message that
--- has already started, closed less than send_window.bubble_grace ago while the recipient's legal hours
--- still allow now (issue 13), and a first bubble only catch_up_gap after the campaign's previous
--- recipient (pacing at the modem, issue 13). One statement: the CTE locks the candidate with FOR UPDATE SKIP LOCKED (concurrent claimers pass
--- over each other's row), the UPDATE marks it sending. Oldest = lowest id, i.e. promotion order, so a
--- started message is finished before the next recipient's.
+-- Replies first (issue 12: opt-out and opt-in confirmations, HELP texts: at any hour, under no cap).
+-- Then campaign bubbles. Claimable = queued, due (next_attempt_at null or <= now), its scheduled message
+-- queued with this bubble's promotion, every earlier bubble of the same promotion sent, the number not
+-- opted out (issue 12), its recipient's effective window (business window ∩ recipient rules, no
+-- blackout) open now, or, for the rest of a message that has already started, closed less than
+-- send_window.bubble_grace ago while the recipient's legal hours still allow now (issue 13), and a first
+-- bubble only catch_up_gap after the campaign's previous recipient (pacing at the modem, issue 13).
+-- Sticky SIM (issue 14): only bubbles of this worker's SIM's recipients, or of a new (or handed-over)
+-- recipient it then takes, and the rest of a started message only from the SIM that began it; a reply
+-- goes from the SIM the customer knows (20261201000970_senders.sql; docs/sql-listener-api.md,
+-- "Senders"). The SELECT locks the candidate with FOR UPDATE SKIP LOCKED (concurrent claimers pass over
+-- each other's row), the UPDATE marks it sending. Oldest = lowest id, i.e. promotion order, so a started
+-- message is finished before the next recipient's.
 -- ---------------------------------------------------------------------------------------------
 create function public.claim_next_bubble(worker_id text)
 returns setof public.messages
@@ -84,34 +89,63 @@ declare
   claimer constant text := pg_catalog.btrim(coalesce(claim_next_bubble.worker_id, ''));
   moment constant timestamptz := pg_catalog.statement_timestamp();
   settings public.send_window;
-  -- issue 13: recipient window
+  -- issue 13: recipient window and pacing
   open_keys integer[];
   grace_keys integer[];
   paced_campaigns text[];
   paced_messages bigint[];
+  -- issue 14: sticky SIM (20261201000970_senders.sql)
+  route record;
+  sources bigint[];
+  source bigint;
+  best_id bigint;
+  best record;
+  after bigint;
+  batch_rows integer;
+  pick record;
+  owner bigint;
+  new_recipient integer;
+  claimed public.messages;
 begin
   if claimer = '' or pg_catalog.length(claimer) > 100 then
     raise exception 'claim_next_bubble: worker_id must be 1 to 100 characters, got "%"', pg_catalog.left(claimer, 40)
       using errcode = '22023';
   end if;
-  -- issue 12: replies (opt-out and opt-in confirmations, HELP texts) first, at any hour and under no
-  -- cap: a reply to the customer is not marketing, and the opt-out confirmation must go at once.
+
+  -- issue 14: sticky SIM. The worker's SIM (registered on its first claim if it has no senders row), what
+  -- its limits leave it, and which SIMs are handed over. Nothing for a SIM that is away, disabled, or at a
+  -- message limit with no reply bubble waiting.
+  select * into route from internal.claim_route(claimer, moment);
+  if route.sender_id is null then
+    return;
+  end if;
+
+  -- issue 12: replies first, at any hour and under no cap: a reply to the customer is not marketing, and
+  -- the opt-out confirmation must go at once. issue 14: from the customer's SIM (or any, for a number
+  -- no SIM has texted).
   return query
   with reply as (
     select m.id
       from public.messages m
+      left join public.recipient_senders a on a.phone_number = m.phone_number
      where m.status = 'queued' and m.scheduled_message_id is null and m.reply_kind is not null
        and (m.next_attempt_at is null or m.next_attempt_at <= moment)
+       and (a.sender_id is null or a.sender_id = route.sender_id
+            or (a.sender_id = any (route.handover_from) and not a.pinned))
      order by m.id
      limit 1
      for update of m skip locked
   )
   update public.messages target
-     set status = 'sending', worker_id = claimer, claimed_at = moment, attempts = target.attempts + 1
+     set status = 'sending', worker_id = claimer, claimed_at = moment, attempts = target.attempts + 1,
+         sender_id = route.sender_id
     from reply
    where target.id = reply.id and target.status = 'queued'
   returning target.*;
   if found then
+    return;
+  end if;
+  if route.at_limit then  -- issue 14: per-SIM limits: past a message limit only replies go
     return;
   end if;
 
@@ -128,12 +162,37 @@ begin
     from internal.campaign_claims p
    where p.claimed_at > moment - settings.catch_up_gap;
 
-  return query
-  with candidate as (
-    select m.id, coalesce(sm.campaign_name, '') as campaign, sm.id as scheduled_id, st.started
-      from public.messages m
+  -- issue 14: sticky SIM: the queues to look at, each walked in id order on its own route (index
+  -- messages_route_idx): this SIM's, then (when it may take a new recipient) the bubbles not routed yet
+  -- (0) and those of handed-over SIMs. The oldest candidate found wins.
+  sources := array[route.sender_id];
+  if route.can_take_new then
+    sources := sources || 0::bigint || route.handover_from;
+  end if;
+
+  -- A few rounds: a round ends without a claim only when a concurrent claimer won the new recipient of the
+  -- bubble we locked (the next round sees that recipient as theirs and passes over it).
+  for try_number in 1 .. 4 loop
+    best_id := null;
+    foreach source in array sources loop
+    after := 0;
+    loop
+    select m.id, m.phone_number, a.sender_id as owner, coalesce(sm.campaign_name, '') as campaign,
+           sm.id as scheduled_id, st.started
+      into pick
+      -- issue 14: sticky SIM: the next 64 bubbles of this queue, in order (a plain walk of the route index,
+      -- planned apart so it stays one); the checks below run on those only.
+      from (select q.id
+              from public.messages q
+             where coalesce(q.sender_id, 0) = source and q.status = 'queued'
+               and q.id > after and q.id < coalesce(best_id, 9223372036854775807)
+             order by coalesce(q.sender_id, 0), q.id
+             limit 64) route_queue
+      join public.messages m on m.id = route_queue.id
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
+      -- issue 14: sticky SIM: the recipient's SIM (null: nobody texted them yet)
+      left join public.recipient_senders a on a.phone_number = m.phone_number
      cross join lateral (
            select exists (
                     select 1
@@ -162,31 +221,82 @@ begin
        -- issue 13: recipient window (grace only for the rest of a started message) and pacing.
        and (sm.recipient_key = any (open_keys) or (st.started and sm.recipient_key = any (grace_keys)))
        and (st.started or sm.id = any (paced_messages) or coalesce(sm.campaign_name, '') <> all (paced_campaigns))
+       -- issue 14: sticky SIM: the recipient is this SIM's; or new, or on a handed-over SIM (not pinned),
+       -- when this SIM may take a new recipient.
+       and (a.sender_id = route.sender_id
+            or (route.can_take_new
+                and (a.sender_id is null or (a.sender_id = any (route.handover_from) and not a.pinned))))
+       and coalesce(m.sender_id, 0) = source
+       -- issue 14: sticky SIM: the rest of a started message only from the SIM that sent its earlier
+       -- bubbles (any promotion), unless that SIM is handed over.
+       and (m.bubble_index = 1
+            or not exists (
+                 select 1
+                   from public.messages earlier
+                  where earlier.scheduled_message_id = m.scheduled_message_id
+                    and earlier.bubble_index < m.bubble_index
+                    and earlier.status in ('sent', 'unknown')
+                    and earlier.sender_id <> route.sender_id
+                    and not earlier.sender_id = any (route.handover_from)
+               ))
      order by m.id
      limit 1
-     for update of m skip locked
-  ),
-  claimed as (
+     for update of m skip locked;
+    if found then  -- an older one from a later queue may still win; this one stays locked until commit
+      best_id := pick.id;
+      best := pick;
+      exit;
+    end if;
+    -- Nothing claimable among these 64: the next 64, unless the queue ended.
+    select count(*), max(q.id) into batch_rows, after
+      from (select q.id from public.messages q
+             where coalesce(q.sender_id, 0) = source and q.status = 'queued'
+               and q.id > after and q.id < coalesce(best_id, 9223372036854775807)
+             order by coalesce(q.sender_id, 0), q.id
+             limit 64) q;
+    exit when batch_rows < 64;
+    end loop;
+    end loop;
+    if best_id is null then
+      return;
+    end if;
+    pick := best;
+
+    -- issue 14: sticky SIM: take a new or handed-over recipient (one SIM wins, see take_recipient); for
+    -- our own, hold the assignment (FOR SHARE) so a concurrent handover cannot move them under us.
+    new_recipient := 0;
+    if pick.owner is distinct from route.sender_id then
+      owner := internal.take_recipient(pick.phone_number, route.sender_id, pick.owner, moment, pick.id, claimer);
+      continue when owner is distinct from route.sender_id;
+      new_recipient := 1;
+    else
+      perform 1 from public.recipient_senders a
+        where a.phone_number = pick.phone_number and a.sender_id = route.sender_id
+          for share;
+      continue when not found;
+    end if;
+
     update public.messages target
        set status = 'sending',
            worker_id = claimer,
            claimed_at = moment,
-           attempts = target.attempts + 1
-      from candidate
-     where target.id = candidate.id
+           attempts = target.attempts + 1,
+           sender_id = route.sender_id  -- issue 14: sticky SIM
+     where target.id = pick.id
        and target.status = 'queued'
-    returning target.*
-  ),
-  paced as (  -- issue 13: pacing at the modem: a new recipient of the campaign was claimed now
-    insert into internal.campaign_claims as p (campaign_key, scheduled_message_id, claimed_at)
-    select c.campaign, c.scheduled_id, moment
-      from candidate c
-      join claimed on claimed.id = c.id
-     where not c.started
-    on conflict on constraint campaign_claims_pkey do update
-      set scheduled_message_id = excluded.scheduled_message_id, claimed_at = excluded.claimed_at
-  )
-  select claimed.* from claimed;
+    returning target.* into claimed;
+    if claimed.id is not null then
+      perform internal.count_claim(route.sender_id, moment, new_recipient);  -- issue 14: per-SIM limits
+      if not pick.started then  -- issue 13: pacing at the modem: a new recipient of the campaign now
+        insert into internal.campaign_claims as p (campaign_key, scheduled_message_id, claimed_at)
+        values (pick.campaign, pick.scheduled_id, moment)
+        on conflict on constraint campaign_claims_pkey do update
+          set scheduled_message_id = excluded.scheduled_message_id, claimed_at = excluded.claimed_at;
+      end if;
+      return next claimed;
+    end if;
+    return;
+  end loop;
 end;
 $$;
 

@@ -677,6 +677,11 @@ begin
    where p.id = any ($1)
   returning * into v_row;
   update public.inbound_parts p set inbound_message_id = v_row.id where p.id = any ($1);
+  -- issue 14: a number that texts a SIM before we ever texted them becomes that SIM's recipient, so the
+  -- answer (and every later text) comes from the number they wrote to (20261201000970_senders.sql).
+  if v_row.reply_number is not null and v_row.worker_id is not null then
+    perform internal.assign_recipient_if_new(v_row.reply_number, v_row.worker_id, 'texted this SIM first');
+  end if;
 
   select * into v_decision from internal.classify_reply(v_row.body);
   v_is_number := v_row.reply_number is not null;

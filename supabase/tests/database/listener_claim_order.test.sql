@@ -2,7 +2,7 @@
 -- bubble n+1 never while bubble n is queued, sending, failed, unknown or cancelled.
 begin;
 \ir _listener_fixture.psql
-select plan(14);
+select plan(15);
 
 select pg_temp.queue_message('+12095550101', 3) as first_message \gset
 select pg_temp.queue_message('+12095550102', 2) as second_message \gset
@@ -23,8 +23,10 @@ select tests.pin_clock('2025-11-05 14:30:05-08');
 select lives_ok(format($$select public.mark_bubble_sent(%s, 'w1', 'ref-1')$$, pg_temp.bubble(:first_message, 1)),
   'w1 marks bubble 1 of the first message sent');
 select tests.pin_clock('2025-11-05 14:30:06-08');
-select is(pg_temp.claim('w3'), pg_temp.bubble(:first_message, 2),
-  'once bubble 1 is sent, bubble 2 of the same message is next (oldest first)');
+select is(pg_temp.claim('w3'), null,
+  'bubble 2 does not go to another SIM (issue 14: every bubble of a message from one SIM)');
+select is(pg_temp.claim('w1'), pg_temp.bubble(:first_message, 2),
+  'once bubble 1 is sent, bubble 2 of the same message is next (oldest first), for the SIM that sent bubble 1');
 
 -- Take the second message out of the way (a person cancels it: its queued bubble 2 is cancelled);
 -- only the first message's bubble 3 is left queued.
@@ -33,7 +35,7 @@ select is(pg_temp.claim('w4'), null,
   'bubble 3 is not handed out while bubble 2 is sending');
 
 select tests.pin_clock('2025-11-05 14:31-08');
-select public.mark_bubble_unknown(pg_temp.bubble(:first_message, 2), 'w3', 'no answer');
+select public.mark_bubble_unknown(pg_temp.bubble(:first_message, 2), 'w1', 'no answer');
 select is(pg_temp.claim('w4'), null,
   'an unknown bubble blocks the later bubbles of its message');
 

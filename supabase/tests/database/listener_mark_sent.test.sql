@@ -33,9 +33,9 @@ select throws_ok(format($$select public.mark_bubble_sent(%s, 'w1', '17')$$, :b1)
   'a sent bubble cannot be marked sent twice');
 
 select tests.pin_clock('2025-11-05 14:30:10-08');
-select pg_temp.claim('w2');
+select pg_temp.claim('w1');  -- bubble 2 leaves from bubble 1's SIM (issue 14)
 select tests.pin_clock('2025-11-05 14:30:12-08');
-select public.mark_bubble_sent(:b2, 'w2', '18');
+select public.mark_bubble_sent(:b2, 'w1', '18');
 select results_eq(
   format('select status, sent_at, error_message from public.scheduled_messages where id = %s', :sm),
   $$values ('sent'::text, pg_temp.pt('2025-11-05 14:30:12'), null::text)$$,

@@ -19,7 +19,7 @@ select throws_ok(format($$select public.release_bubble(%s, 'w1')$$, :b1), '55000
   format('messages row %s: cannot release: it is queued, not sending (claimed by nobody)', :b1),
   'a queued bubble cannot be released again');
 select tests.pin_clock('2025-11-05 14:30:01-08');
-select is(pg_temp.claim('w2'), :b1::bigint, 'another worker claims it at once');
+select is(pg_temp.claim('w1'), :b1::bigint, 'it is claimable again at once (by its recipient''s SIM, issue 14)');
 select is((select attempts from public.messages where id = :b1), 1, 'and this counts as its first attempt');
 select is((select status from public.scheduled_messages where id = :sm), 'queued', 'the scheduled message is unaffected');
 

@@ -31,11 +31,11 @@ select is(public.recover_stale_claims(), 0, 'stale-claim recovery leaves it alon
 update public.messages set status = 'sent', sent_at = pg_temp.pt('2025-11-05 14:31') where id = :b1;
 select is((select error_message from public.scheduled_messages where id = :sm), null, 'the note is cleared once decided');
 select tests.pin_clock('2025-11-05 14:41-08');
-select is(pg_temp.claim('w2'), :b2::bigint, 'bubble 2 is claimable again');
+select is(pg_temp.claim('w1'), :b2::bigint, 'bubble 2 is claimable again (by the SIM that sent bubble 1, issue 14)');
 
 -- Bubble 2 unknown: a person cannot put it back in the queue (it may have left the modem).
 select tests.pin_clock('2025-11-05 14:42-08');
-select public.mark_bubble_unknown(:b2, 'w2', 'modem vanished');
+select public.mark_bubble_unknown(:b2, 'w1', 'modem vanished');
 select throws_ok(format($$update public.messages set status = 'queued' where id = %s$$, :b2), '55000',
   format('messages row %s: cannot move from unknown to queued', :b2),
   'a person cannot re-queue an unknown bubble');

@@ -86,8 +86,10 @@ def test_stop_while_a_promotion_is_in_flight(
         )
         == 0
     )
-    assert scalar(conn, "select reply_kind from claim_next_bubble('w1')") == "opt_out_confirmation"
+    # The confirmation goes from the SIM the STOP reached (w9's: the number became its recipient).
     assert scalar(conn, "select count(*) from claim_next_bubble('w1')") == 0
+    assert scalar(conn, "select reply_kind from claim_next_bubble('w9')") == "opt_out_confirmation"
+    assert scalar(conn, "select count(*) from claim_next_bubble('w9')") == 0
 
 
 def test_two_stops_at_once_get_one_confirmation(
