@@ -18,6 +18,7 @@ from listener.modem.config import ModemConfig, ModemTimeouts, SmsMode
 from listener.modem.dialogue import Dialogue, UnsolicitedEvent
 from listener.modem.errors import ModemError, ModemUnavailableError, SimPinError
 from listener.modem.health import ModemHealth, ModemState, refresh_status, registration_states, signal_word
+from listener.modem.identity import SimIdentity, read_identity
 from listener.modem.link import ModemLink
 from listener.modem.pdu import encode_address
 from listener.modem.protocol import ModemProtocol
@@ -214,3 +215,10 @@ class Modem:
     def snapshot(self) -> ModemHealth:
         """The last known state, without talking to the modem (never raises)."""
         return self.state.snapshot(self.link, self.mode)
+
+    async def read_identity(self) -> SimIdentity:
+        """Which SIM this is (IMSI, ICCID, own number) and which modem: see `identity`. After
+        `initialise()` (the SIM must be ready); a refused query leaves its field None."""
+        async with self._sequence_lock:
+            self.link.check_usable("identity")
+            return await read_identity(self.link, self.config.timeouts.command)

@@ -35,6 +35,7 @@ from listener.modem.errors import (
     send_fate,
 )
 from listener.modem.health import signal_word
+from listener.modem.identity import SimIdentity
 from listener.modem.receiving import StoredSms
 from sms_common.logs import get_logger
 
@@ -71,6 +72,12 @@ class ResilientModem:
         self.inbound: InboundQueue = inbound_queue()
         self.reconnects = 0
         self.connects = 0
+        #: The SIM (and modem) identity read after the latest bring-up; a new connection re-reads it
+        #: (the SIM may have been swapped meanwhile). None until the first modem is ready.
+        self.identity: SimIdentity | None = None
+        #: Called (on the event loop) each time a modem is ready again: the listener wakes its loop,
+        #: which registers the SIM (it may be another one) before it sweeps.
+        self.on_ready: list[Callable[[], None]] = []
         self._modem: Modem | None = None
         self._ready = asyncio.Event()
         self._kick = asyncio.Event()
@@ -144,6 +151,8 @@ class ResilientModem:
             if self.connects > 1:
                 self.reconnects += 1
             log.info("modem_ready", port=self.port, connects=self.connects)
+            for callback in self.on_ready:
+                callback()
             await self._watch(modem)
             self._ready.clear()
             self._modem = None
@@ -187,6 +196,7 @@ class ResilientModem:
             raise
         try:
             await modem.initialise()
+            self.identity = await modem.read_identity()
         except SimPinError as exc:
             if exc.pin_rejected:
                 self.config = replace(self.config, pin=None)  # never try a refused PIN again

@@ -29,6 +29,7 @@ from listener.modem.simulator.faults import Faults, SimulatorError
 from listener.modem.simulator.pdus import DEFAULT_SMSC, build_deliver, build_status_report
 from listener.modem.simulator.profiles import MODELS, ModemModel, Profile
 from listener.modem.simulator.reception import Arrival, Kind, Reception, Style
+from listener.modem.simulator.sim_card import SimCard, default_sim_card, identity_answer, random_imei
 
 _CMGS_TEXT_RE = re.compile(r'^AT\+CMGS="([^"]*)"(?:,\d+)?$', re.I)
 _CMGS_PDU_RE = re.compile(r"^AT\+CMGS=(\d+)$", re.I)
@@ -87,6 +88,8 @@ class FirmwareOptions(TypedDict, total=False):
     #: +CSQ <rssi> (0..31, 99 unknown).
     signal: int
     operator: str
+    #: The SIM in the modem (default or None: a random one; sim_card.py).
+    sim: SimCard | None
     #: Where complete messages are written as JSON lines.
     record: TextIO | None
     faults: Faults | None
@@ -118,6 +121,9 @@ class AtEmulator(abc.ABC):
         self.cereg = options.get("cereg", 1)
         self.signal = options.get("signal", 21)
         self.operator = options.get("operator", "Simulated Net")
+        #: The SIM card: replace it (while unplugged) to simulate a swapped SIM.
+        self.sim: SimCard = options.get("sim") or default_sim_card(profile)
+        self.imei = random_imei()
         self.record = options.get("record")
         #: Complete messages, in the order their last part arrived.
         self.sent: list[SentMessage] = []
@@ -307,6 +313,10 @@ class AtEmulator(abc.ABC):
         if upper in self.unsupported:
             await self._answer(self._unknown())
             return
+        identity = identity_answer(self, upper)
+        if identity is not None:
+            await self._answer(*identity)
+            return
         handler = self._handlers().get(upper)
         if handler is not None:
             await handler()
@@ -353,8 +363,6 @@ class AtEmulator(abc.ABC):
             "ATI": lambda: self._answer(
                 "Manufacturer: Simulated", f"Model: {self.profile}", "Revision: 1.0", "OK"
             ),
-            "AT+CGMI": lambda: self._answer("Simulated", "OK"),
-            "AT+CGMM": lambda: self._answer(self.profile, "OK"),
             "AT+CPIN?": self._cpin_query,
             "AT+CREG?": lambda: self._answer(f"+CREG: 0,{self._creg_state()}", "OK"),
             "AT+CEREG?": self._cereg_query,

@@ -150,5 +150,7 @@ async def test_reception_across_a_replug(sim: ModemSimulator) -> None:
         started = await asyncio.wait_for(modem.inbound.get(), 10.0)
         assert isinstance(started, ReceptionStarted)
         assert started.memories == ("SM", "SR")
+        # Said during bring-up; the modem is ready a moment later (its SIM's identity is read first).
+        assert await modem.wait_ready(5.0)
         assert [s.pdu_hex for s in await modem.list_stored()] == [missed]
         assert modem.snapshot().reception.startswith("stored in SM (+CMTI)")
