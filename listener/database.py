@@ -167,6 +167,84 @@ class ListenerStatus:
         )
 
 
+@dataclass(frozen=True)
+class SenderRow:
+    """The `senders` row register_sender answers: which SIM this worker now sends from (issue 14)."""
+
+    id: int
+    worker_id: str | None
+    imsi: str | None
+    iccid: str | None
+    own_number: str | None
+    status: str | None
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]]) -> SenderRow:
+        if len(rows) != 1 or rows[0].get("id") is None:
+            raise ConnectorError(f"register_sender returned {len(rows)} rows, expected the senders row")
+        row = rows[0]
+        return cls(
+            id=int(row["id"]),
+            worker_id=_opt_str(row.get("worker_id")),
+            imsi=_opt_str(row.get("imsi")),
+            iccid=_opt_str(row.get("iccid")),
+            own_number=_opt_str(row.get("own_number")),
+            status=_opt_str(row.get("status")),
+        )
+
+
+@dataclass(frozen=True)
+class SenderStatus:
+    """One row of sender_status(): one SIM of the bank as the operator sees it. Limits left are None
+    when the SIM has no such limit (off)."""
+
+    sender_id: int
+    label: str | None
+    own_number: str | None
+    imsi: str | None
+    iccid: str | None
+    worker_id: str | None
+    status: str | None
+    alive: bool
+    last_seen_at: datetime | None
+    signal: int | None
+    signal_word: str | None
+    registration: str | None
+    sent_today: int
+    delivered_today: int
+    messages_left: int | None
+    new_recipients_left: int | None
+    recipients: int | None
+    waiting: int | None
+    idle_reason: str | None
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> SenderStatus:
+        return cls(
+            sender_id=int(row["sender_id"]),
+            label=_opt_str(row.get("label")),
+            own_number=_opt_str(row.get("own_number")),
+            imsi=_opt_str(row.get("imsi")),
+            iccid=_opt_str(row.get("iccid")),
+            worker_id=_opt_str(row.get("worker_id")),
+            status=_opt_str(row.get("status")),
+            alive=bool(row.get("alive")),
+            last_seen_at=_opt_datetime(row.get("last_seen_at")),
+            signal=_opt_int(row.get("signal")),
+            signal_word=_opt_str(row.get("signal_word")),
+            registration=_opt_str(row.get("registration")),
+            sent_today=int(row.get("sent_today") or 0),
+            delivered_today=int(row.get("delivered_today") or 0),
+            messages_left=_opt_int(row.get("messages_left")),
+            new_recipients_left=_opt_int(row.get("new_recipients_left")),
+            recipients=_opt_int(row.get("recipients")),
+            waiting=_opt_int(row.get("waiting")),
+            idle_reason=_opt_str(row.get("idle_reason")),
+            last_error=_opt_str(row.get("last_error")),
+        )
+
+
 class ListenerDatabase:
     """The SQL functions the listener calls, one method each (see the module docstring).
 
@@ -233,6 +311,31 @@ class ListenerDatabase:
         return ListenerStatus.from_rows(
             _present(await self.transport.rows("record_listener_heartbeat", args))
         )
+
+    async def register_sender(
+        self,
+        worker_id: str,
+        imsi: str | None,
+        iccid: str | None,
+        own_number: str | None,
+        modem: Mapping[str, Any],
+    ) -> SenderRow:
+        """register_sender (issue 14): this worker now uses the SIM with this IMSI (else ICCID); the
+        database upserts its `senders` row. own_number None means unknown (a known one is kept)."""
+        args: dict[str, Any] = {
+            "worker_id": worker_id,
+            "imsi": imsi,
+            "iccid": iccid,
+            "own_number": own_number,
+            "modem": dict(modem),
+        }
+        return SenderRow.from_rows(_present(await self.transport.rows("register_sender", args)))
+
+    async def sender_status(self) -> list[SenderStatus]:
+        """sender_status(): every SIM of the bank, for `python -m listener status`."""
+        return [
+            SenderStatus.from_row(row) for row in _present(await self.transport.rows("sender_status", {}))
+        ]
 
     async def next_due(self) -> datetime | None:
         """next_bubble_due_at: when the next queued bubble may be claimed (None: nothing queued)."""
@@ -335,6 +438,10 @@ def _status(value: Any) -> MessageStatus:
 
 def _opt_int(value: Any) -> int | None:
     return None if value is None else int(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _opt_datetime(value: Any) -> datetime | None:

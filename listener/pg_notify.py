@@ -34,8 +34,10 @@ class NotifyWakeSource:
         channel: str = NOTIFY_CHANNEL,
         keepalive: float = 10.0,
         max_backoff: float = 30.0,
+        application_name: str = "sms-listener-notify",
     ) -> None:
         self._dsn = dsn
+        self._application_name = application_name[:63]
         self._channel = channel
         self._keepalive = keepalive
         self._max_backoff = max_backoff
@@ -47,7 +49,7 @@ class NotifyWakeSource:
 
     async def _listen_once(self, wake: Wake) -> None:
         conn = await psycopg.AsyncConnection.connect(
-            self._dsn, autocommit=True, application_name="sms-listener-notify"
+            self._dsn, autocommit=True, application_name=self._application_name
         )
         try:
             await conn.execute(sql.SQL("listen {}").format(sql.Identifier(self._channel)))

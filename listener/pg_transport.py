@@ -1,7 +1,9 @@
 """Postgres mode: calling the listener's SQL functions over psycopg 3.
 
-Calls go through a small connection pool that checks a connection before lending it, so a restarted
-server costs one failed call, not a stuck listener. This module only knows how to call a function by
+Calls go through a pool of exactly one connection that is checked before it is lent, so a restarted
+server costs one failed call, not a stuck listener. One is enough (a listener makes one short call at
+a time; its loops wait their turn for a few milliseconds) and it keeps a listener at two database
+connections with its LISTEN one (pg_notify), so 60 modems fit a small plan's connection limit. This module only knows how to call a function by
 name with named arguments, how to encode a value (a mapping becomes jsonb), and how psycopg's
 errors map to `listener.errors`; what the calls mean is `listener.database`'s.
 """
@@ -19,6 +21,9 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from listener.errors import ConnectorAuthError, ConnectorError, DatabaseUnavailableError
 from sms_common.logs import redact_text
+
+#: application_name of the calls' connection (pg_stat_activity); `listener.run` appends the worker id.
+APPLICATION_NAME = "sms-listener"
 
 #: SQLSTATE classes that mean "the server went away or is starting/stopping", not "your SQL is wrong".
 _UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P", "53")
@@ -48,15 +53,22 @@ class PostgresTransport:
 
     name = "postgres"
 
-    def __init__(self, dsn: str, *, min_size: int = 1, max_size: int = 4, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        max_size: int = 1,
+        timeout: float = 10.0,
+        application_name: str = APPLICATION_NAME,
+    ) -> None:
         self._pool = AsyncConnectionPool(
             dsn,
-            min_size=min_size,
+            min_size=1,
             max_size=max_size,
             timeout=timeout,
             open=False,
             check=AsyncConnectionPool.check_connection,
-            kwargs={"autocommit": True, "application_name": "sms-listener"},
+            kwargs={"autocommit": True, "application_name": application_name[:63]},
             # After reconnect_timeout the pool stops refilling in the background; the next call then
             # connects on demand, and the service retries that call with its own backoff.
             reconnect_timeout=300.0,

@@ -41,6 +41,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wai
 from listener.database import Bubble, BubbleOutcome, ListenerDatabase
 from listener.decision import Decision, Fail, MarkUnknown, Release, Sent, decide
 from listener.errors import ConnectorAuthError, ConnectorError, DatabaseUnavailableError
+from listener.hooks import ServiceHooks
 from listener.inbound import InboundReceiver, ReceiveConfig, ReceivingModem
 from listener.wake import WakeSource
 from sms_common.logs import get_logger, redact_text
@@ -144,6 +145,8 @@ class ListenerService:
         self.in_flight: Bubble | None = None
         #: The latest decisions (message id, decision), oldest first; bounded for a months-long run.
         self.decisions: deque[tuple[int, Decision]] = deque(maxlen=1000)
+        #: Metrics and sender registration (listener.hooks); set before run().
+        self.hooks = ServiceHooks()
         self._wake_event = asyncio.Event()
         self._stop_event = asyncio.Event()
         self._stop_requested_at: float | None = None
@@ -250,6 +253,7 @@ class ListenerService:
                 await self._wait_for_modem()
                 if self.is_stopping():
                     break
+                await self._db("before_sweep", self.hooks.before_sweep)
                 self.state = "sweeping"
                 self.stats.sweeps += 1
                 await self._drain()
@@ -298,7 +302,10 @@ class ListenerService:
             if recovered:
                 self._log.warning("claims_recovered", count=recovered, reason="claim answer lost")
         try:
-            return await self.database.claim(self.config.worker_id)
+            started = time.monotonic()
+            bubble = await self.database.claim(self.config.worker_id)
+            self.hooks.claim_timed(time.monotonic() - started, bubble is not None)
+            return bubble
         except DatabaseUnavailableError:
             self._claim_uncertain = True
             raise
@@ -330,6 +337,7 @@ class ListenerService:
         finally:
             self.in_flight = None
         blog = blog.bind(send_ms=round((time.monotonic() - started) * 1000))
+        self.hooks.send_timed(time.monotonic() - started, decision)
         if not isinstance(decision, Release):
             self._last_send_end = time.monotonic()
             self._last_recipient = bubble.recipient_key
@@ -490,6 +498,7 @@ class ListenerService:
                 await self._send_heartbeat()
             except (ConnectorError, _Stopping) as exc:
                 self._log.warning("heartbeat_failed", error=redact_text(str(exc)))
+                self.hooks.heartbeat_failed(redact_text(str(exc)))
 
     async def _send_heartbeat(self) -> None:
         payload = {
@@ -501,6 +510,7 @@ class ListenerService:
         status = await self.database.heartbeat(
             self.config.worker_id, payload, self.last_sent_at, self.started_at
         )
+        self.hooks.heartbeat_recorded(status, payload)
         if status.last_seen_at is not None:
             # The database stamped the row with its now(): our clock's offset from it, to the RTT.
             self._db_clock_offset = status.last_seen_at - asked_at

@@ -114,6 +114,8 @@ class InMemoryTransport:
     down: bool = False
     heartbeats: list[dict[str, Any]] = field(default_factory=list)
     promotion_job: bool = True
+    #: senders rows by id (issue 14): register_sender upserts by IMSI, else ICCID.
+    senders: dict[int, dict[str, Any]] = field(default_factory=dict)
     opened: bool = False
     #: Called after every successful call (tests wait on conditions with it).
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -263,6 +265,53 @@ class InMemoryTransport:
             "last_seen_at": self.now,
             "started_at": args.get("started_at") or self.now,
         }
+
+    def _fn_register_sender(
+        self,
+        worker_id: str,
+        imsi: str | None,
+        iccid: str | None,
+        own_number: str | None,
+        modem: dict[str, Any],
+    ) -> dict[str, Any]:
+        if imsi is None and iccid is None:
+            raise ConnectorError("register_sender: the SIM has neither an IMSI nor an ICCID")
+        found = next((r for r in self.senders.values() if imsi and r["imsi"] == imsi), None) or next(
+            (r for r in self.senders.values() if iccid and r["iccid"] == iccid), None
+        )
+        for row in self.senders.values():
+            if row["worker_id"] == worker_id and row is not found:
+                row["worker_id"] = None  # the worker now uses the registered SIM only
+        if found is None:
+            found = {"id": max(self.senders, default=0) + 1, "status": "active", "own_number": None}
+            self.senders[found["id"]] = found
+        found.update(
+            worker_id=worker_id,
+            imsi=imsi or found.get("imsi"),
+            iccid=iccid or found.get("iccid"),
+            own_number=own_number or found.get("own_number"),
+            modem_health=dict(modem),
+            last_seen_at=self.now,
+        )
+        return dict(found)
+
+    def _fn_sender_status(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "sender_id": row["id"],
+                "own_number": row.get("own_number"),
+                "imsi": row.get("imsi"),
+                "iccid": row.get("iccid"),
+                "worker_id": row.get("worker_id"),
+                "status": row.get("status"),
+                "alive": row.get("worker_id") is not None,
+                "signal": row.get("modem_health", {}).get("signal"),
+                "registration": row.get("modem_health", {}).get("registration"),
+                "sent_today": sum(1 for m in self.messages.values() if m.status is MessageStatus.SENT),
+                "delivered_today": 0,
+            }
+            for row in sorted(self.senders.values(), key=lambda r: int(r["id"]))
+        ]
 
     def _fn_promotion_job_active(self) -> bool:
         return self.promotion_job

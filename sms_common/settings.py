@@ -8,6 +8,7 @@ from the environment (a settings file is for non-secret values an operator is ha
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,8 @@ from sms_common.errors import ConfigurationError
 
 #: Settings that must only come from the process environment, never from a file on disk.
 SECRET_FIELDS = frozenset({"supabase_service_role_key", "modem_pin"})
+
+_E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
 #: Where the optional settings file is looked for unless SMS_SETTINGS_FILE names another one.
 DEFAULT_SETTINGS_FILE = Path("sms.env")
@@ -56,6 +59,13 @@ class Settings(BaseSettings):
     )
     heartbeat_interval: float = Field(default=30.0, gt=0, description="status row refresh, seconds")
     worker_id: str | None = Field(default=None, description="stable listener id; default host:modem_port")
+    sim_number: str | None = Field(
+        default=None, description="the SIM's own number (E.164) when the SIM does not know it (AT+CNUM)"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="address of the metrics/health endpoint")
+    metrics_port: int = Field(
+        default=9464, ge=0, le=65535, description="port of /metrics and /healthz; 0 turns them off"
+    )
     log_level: str = Field(default="INFO")
 
     @field_validator("log_level")
@@ -65,6 +75,16 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {value!r}")
         return level
+
+    @field_validator("sim_number")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        number = "".join(value.split())
+        if not _E164_RE.match(number):
+            raise ValueError(f"SIM_NUMBER must be an E.164 number like +12095550100, not {value!r}")
+        return number
 
     @classmethod
     def settings_customise_sources(

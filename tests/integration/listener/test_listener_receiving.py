@@ -289,7 +289,8 @@ async def test_two_listeners_on_two_modems_match_only_their_own_reports(
     db_url: str, aconn: Conn, clock: PinnedClock
 ) -> None:
     """Both modems count references from 10 and both texts go to one number: only the worker (its
-    modem's counter) tells the two reports apart."""
+    modem's counter) tells the two reports apart. With sticky routing (issue 14) one number hears from
+    two SIMs only when a person moves them, so the number is moved to B's SIM before B's text."""
     async with (
         ModemSimulator(next_reference=10, auto_status_reports=0) as sim_a,
         ModemSimulator(next_reference=10, auto_status_reports=0) as sim_b,
@@ -297,8 +298,18 @@ async def test_two_listeners_on_two_modems_match_only_their_own_reports(
         [a] = await queue_message(aconn, PHONE, ["from modem A"], campaign="two-a")
         async with running(pg_database(db_url), NotifyWakeSource(db_url), sim_a, quick_config("rx-a"), clock):
             await eventually(lambda: all_have_status(aconn, [a], "sent"), 20, "A sent")
-        [b] = await queue_message(aconn, PHONE, ["from modem B"], campaign="two-b")
         async with running(pg_database(db_url), NotifyWakeSource(db_url), sim_b, quick_config("rx-b"), clock):
+            await eventually(
+                lambda: value(aconn, "select exists (select 1 from senders where worker_id = 'rx-b')"),
+                20,
+                "B's SIM registered",
+            )
+            await aconn.execute(
+                "update recipient_senders set sender_id = (select id from senders where worker_id = 'rx-b')"
+                " where phone_number = %s",
+                (PHONE,),
+            )
+            [b] = await queue_message(aconn, PHONE, ["from modem B"], campaign="two-b")
             await eventually(lambda: all_have_status(aconn, [b], "sent"), 20, "B sent")
         refs = await rows(
             aconn, "select modem_reference, worker_id from messages where id in (%s, %s) order by id", a, b

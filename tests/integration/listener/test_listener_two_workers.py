@@ -56,7 +56,8 @@ async def test_two_listeners_send_each_of_500_messages_exactly_once(
             return found is not None and found[0] == len(expected)
 
         await eventually(all_sent, 120, f"all {len(expected)} bubbles sent")
-        per_worker = [service.stats.sent for service in services]
+    # Read after both stopped: a bubble's row can be `sent` a moment before its listener counts it.
+    per_worker = [service.stats.sent for service in services]
 
     sent = [(m.text, m.at, n) for n, sim in enumerate(sims) for m in sim.sent]
     texts = [text for text, _, _ in sent]
