@@ -2,7 +2,7 @@
 
 The typer app lives here; each command lives beside the code it drives and registers itself on `app`
 when its module is imported (listener/run.py: `run`; listener/modem/cli.py: `simulate-modem`;
-listener/modem/pdu_cli.py: `decode-pdu`).
+listener/modem/pdu_cli.py: `decode-pdu`; listener/status_cli.py: `status`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 #: Modules whose import registers their commands on `app`.
-COMMAND_MODULES = ("listener.run", "listener.modem.cli", "listener.modem.pdu_cli")
+COMMAND_MODULES = ("listener.run", "listener.modem.cli", "listener.modem.pdu_cli", "listener.status_cli")
 
 
 def main() -> None:

@@ -16,9 +16,12 @@ from typing import Annotated
 
 import typer
 
+from listener.bank import SenderRegistrar
 from listener.cli import app
 from listener.database import ListenerDatabase
 from listener.errors import ConnectorAuthError
+from listener.hooks import HookChain
+from listener.metrics import ListenerMetrics, start_metrics_server
 from listener.modem.config import ModemConfig
 from listener.modem.resilient import ResilientModem
 from listener.service import ListenerService, ServiceConfig
@@ -63,15 +66,26 @@ def choose_mode(settings: Settings, requested: Mode | None) -> Mode:
     )
 
 
-def build_transport(settings: Settings, mode: Mode, *, poll_only: bool) -> Transport:
-    """The database calls and wake-up source for one mode (imports only the chosen transport's libraries)."""
+def build_transport(
+    settings: Settings, mode: Mode, *, poll_only: bool, worker_id: str | None = None
+) -> Transport:
+    """The database calls and wake-up source for one mode (imports only the chosen transport's libraries).
+
+    Postgres mode holds at most two connections: one for the calls, one for LISTEN (none with
+    --poll-only). Their application_name carries the worker id, so pg_stat_activity tells whose they are."""
     if mode is Mode.postgres:
         from listener.pg_notify import NotifyWakeSource
-        from listener.pg_transport import PostgresTransport
+        from listener.pg_transport import APPLICATION_NAME, PostgresTransport
 
         dsn = settings.require_database_url()
-        pg_wake: WakeSource = PollOnlyWakeSource() if poll_only else NotifyWakeSource(dsn)
-        return Transport(mode, ListenerDatabase(PostgresTransport(dsn)), pg_wake)
+        suffix = f" {worker_id}" if worker_id else ""
+        pg_wake: WakeSource = (
+            PollOnlyWakeSource()
+            if poll_only
+            else NotifyWakeSource(dsn, application_name=f"{APPLICATION_NAME}-notify{suffix}")
+        )
+        calls = PostgresTransport(dsn, application_name=f"{APPLICATION_NAME}{suffix}")
+        return Transport(mode, ListenerDatabase(calls), pg_wake)
     from listener.supabase_realtime import RealtimeWakeSource
     from listener.supabase_transport import SupabaseTransport
 
@@ -108,6 +122,15 @@ async def serve(settings: Settings, transport: Transport, config: ServiceConfig)
     modem = await open_modem(settings)
     service = ListenerService(transport.database, transport.wake_source, modem, config)
     loop = asyncio.get_running_loop()
+    # Issue 14: register the SIM before sweeping; metrics and /healthz on METRICS_HOST:METRICS_PORT.
+    registrar = SenderRegistrar(transport.database, modem, config.worker_id, sim_number=settings.sim_number)
+    metrics = ListenerMetrics()
+    metrics.attach(service, modem_port=settings.modem_port)
+    service.hooks = HookChain(registrar, metrics)
+    modem.on_ready.append(lambda: service.wake("modem ready"))
+    metrics_server = start_metrics_server(
+        metrics, loop, host=settings.metrics_host, port=settings.metrics_port
+    )
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, service.request_stop, signal.Signals(signum).name)
     try:
@@ -115,6 +138,8 @@ async def serve(settings: Settings, transport: Transport, config: ServiceConfig)
     finally:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+        if metrics_server is not None:
+            metrics_server.close()
         await modem.close()
     return 0
 
@@ -171,7 +196,9 @@ def run_command(
         settings = load_settings()
         configure_logging(settings.log_level)
         chosen = choose_mode(settings, mode)
-        transport = build_transport(settings, chosen, poll_only=poll_only)
+        transport = build_transport(
+            settings, chosen, poll_only=poll_only, worker_id=worker_id or settings.effective_worker_id
+        )
     except ConfigurationError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
