@@ -30,6 +30,7 @@ import random
 import statistics
 import sys
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -184,6 +185,7 @@ async def _until(condition: Callable[[], bool], within: float, what: str) -> Non
 
 async def measure(strategy: Strategy, db_url: str, rng: random.Random) -> Result:
     latencies: list[float] = []
+    recipient = f"+1209555{zlib.crc32(strategy.name.encode()) % 10000:04d}"
     async with ModemSimulator() as sim, transport(strategy, db_url) as (database, wake, ready):
         modem = TimingModem(ResilientModem(ModemConfig(sim.device_path), min_backoff=0.05, max_backoff=0.5))
         if not await modem.inner.wait_ready(10):
@@ -213,10 +215,12 @@ async def measure(strategy: Strategy, db_url: str, rng: random.Random) -> Result
                     text = f"{strategy.name} sample {n}"
                     # Bubbles are created by promotion only: a due message, then the promotion that
                     # inserts its bubble (and NOTIFYs) commits; the clock starts at that commit.
+                    # One recipient per strategy: a recipient keeps the SIM (worker) that first texted
+                    # them (issue 14), and each strategy runs its own worker.
                     await conn.execute(
                         "insert into scheduled_messages (phone_number, message_content, scheduled_for) "
-                        "values ('+12095550199', %s, now())",
-                        (text,),
+                        "values (%s, %s, now())",
+                        (recipient, text),
                     )
                     await conn.execute("select process_scheduled_messages()")
                     committed = time.perf_counter()

@@ -1,0 +1,35 @@
+"""Smoke test of bench/bench_senders.py --quick, so the bench cannot rot: it runs, prints a row per
+(history, claimers) run and finds no routing violation. The speed figures are not asserted (they live
+in bench/ and docs/sql-listener-api.md).
+
+The bench starts its own throwaway cluster with the real clock instead of using the session's: the
+session cluster runs under libfaketime re-reading its spec file on every clock read, and with 64
+claimers a backend whose lock wait outlasts deadlock_timeout reads the clock in a signal handler (see
+the bench's server())."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.harness import REPO_ROOT
+
+
+def test_bench_senders_quick_runs_and_finds_no_routing_violation() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "bench_senders.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+        cwd=REPO_ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = re.findall(
+        r"^\s+([\d,]+)\s+(1|4|16|64)\s+\d+\s+\d+\.\d\dx\s+\d+\.\d{3}\s+\d+\.\d{3}\s+0\s+0\s+0$",
+        result.stdout,
+        re.MULTILINE,
+    )
+    assert [claimers for _, claimers in rows] == ["1", "4", "16", "64"] * 2, result.stdout
+    assert "routing checks: all zero" in result.stdout, result.stdout
