@@ -372,6 +372,10 @@ begin
            when s.status = 'away' then
              format('away since %s%s', to_char(s.status_changed_at at time zone w.time_zone, 'YYYY-MM-DD HH24:MI'),
                     coalesce(': ' || s.status_note, ''))
+           when not u.alive and s.modem_health ->> 'available' = 'false' then
+             format('its listener %s runs without its modem since %s%s', s.worker_id,
+                    coalesce(to_char(u.seen_at at time zone w.time_zone, 'YYYY-MM-DD HH24:MI:SS'), 'registration'),
+                    coalesce(': ' || pg_catalog.left(s.last_error, 200), ''))
            when not u.alive then
              format('not seen since %s', coalesce(to_char(u.seen_at at time zone w.time_zone, 'YYYY-MM-DD HH24:MI:SS'),
                                                   'registration'))
@@ -870,7 +874,10 @@ create trigger recipient_senders_guard
 
 -- ---------------------------------------------------------------------------------------------
 -- Heartbeats keep the sender row alive: record_listener_heartbeat() writes listener_status, and the SIM
--- used by that worker gets the same moment and health (merged: the registration's keys stay).
+-- used by that worker gets the same health (merged: the registration's keys stay) and, only while the
+-- listener says its modem is there ("available" not false), the same moment: a box that keeps running
+-- after its modem was unplugged (or its SIM taken out) must not keep that SIM alive, or its recipients
+-- would wait for it for ever instead of being handed over after sender_settings.handover_after.
 -- ---------------------------------------------------------------------------------------------
 create function internal.listener_status_to_sender()
 returns trigger
@@ -880,7 +887,8 @@ set search_path = ''
 as $$
 begin
   update public.senders s
-     set last_seen_at = greatest(s.last_seen_at, new.last_seen_at),
+     set last_seen_at = case when (new.modem_health ->> 'available') is distinct from 'false'
+                             then greatest(s.last_seen_at, new.last_seen_at) else s.last_seen_at end,
          modem_health = case when pg_column_size(s.modem_health || new.modem_health) <= 16384
                              then s.modem_health || new.modem_health else new.modem_health end,
          last_error = case when new.modem_health ? 'last_error'

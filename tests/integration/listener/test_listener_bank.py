@@ -6,7 +6,8 @@ each on its own simulated modem over a pty with its own SIM.
 - Sticky routing with two and three listeners: every recipient's bubbles leave from one SIM, and a
   second campaign to the same recipients leaves from the same SIMs.
 - A SIM taken away mid-campaign: its recipients wait; after sender_settings.handover_after they move
-  to the other SIMs, and each move is recorded.
+  to the other SIMs, and each move is recorded. The same when the box keeps running (and heartbeating)
+  after its modem was unplugged.
 - Limits: a SIM at its hourly limit stops claiming (the others carry on, its own recipients wait)
   and claims again when the hour rolls over.
 """
@@ -255,6 +256,89 @@ async def test_three_listeners_a_sim_taken_away_hands_its_recipients_over_after_
     for campaign in ("first", "second"):
         for phone, sims in (await sender_of_each_bubble(aconn, campaign)).items():
             assert len(sims) == 1 or phone in moved, (campaign, phone, sims)
+
+
+async def test_a_listener_that_lost_its_modem_does_not_keep_its_sim_alive(
+    db_url: str, aconn: Conn, clock: PinnedClock
+) -> None:
+    """The box keeps running (and heartbeating) after its modem was unplugged: its SIM still goes not
+    alive, and after handover_after its waiting recipients move to the SIM that has a modem."""
+    clock.run_from(clock.at)
+    recipients = phones(8, start=100)
+    await aconn.execute("update sender_settings set handover_after = '5 minutes'")
+    async with bank(db_url, ["unplugged", "plugged"], poll_interval=0.5) as (unplugged, plugged):
+        await registered([unplugged, plugged])
+        first = await queue_campaign(aconn, "first", recipients, bubbles=1)
+        await eventually(lambda: _all_sent(aconn, "first", first), 60, "campaign 'first' sent")
+        for phone in recipients[:3]:  # the unplugged SIM surely has recipients of its own
+            await aconn.execute(
+                "select pin_recipient(%s, %s, 'test: these are the unplugged SIM''s')",
+                (phone, unplugged.sender_id),
+            )
+        await aconn.execute(
+            "update recipient_senders set pinned = false where phone_number = any(%s)", (recipients[:3],)
+        )
+        cur = await aconn.execute(
+            "select array_agg(phone_number order by phone_number) from recipient_senders where sender_id = %s",
+            (unplugged.sender_id,),
+        )
+        theirs = set((await cur.fetchone() or ([],))[0])
+
+        unplugged.sim.unplug()
+        await eventually(
+            lambda: not unplugged.modem.connected, 30, "the listener noticed the modem went away"
+        )
+
+        async def heartbeat_without_modem_recorded() -> bool:
+            cur = await aconn.execute(
+                "select modem_health ->> 'available' from listener_status where worker_id = 'unplugged'"
+            )
+            return await cur.fetchone() == ("false",)
+
+        async def sim_not_alive() -> bool:
+            cur = await aconn.execute("select worker_id, alive from sender_status() order by worker_id")
+            return await cur.fetchall() == [("plugged", True), ("unplugged", False)]
+
+        await eventually(heartbeat_without_modem_recorded, 30, "a heartbeat says: no modem")
+        clock.advance(minutes=3)  # longer than alive_after (2 minutes) since the SIM was seen with its modem
+        cur = await aconn.execute("select now()")
+        advanced = (await cur.fetchone() or (None,))[0]
+
+        async def both_heartbeated() -> bool:
+            cur = await aconn.execute(
+                "select count(*) from listener_status where last_seen_at >= %s", (advanced,)
+            )
+            return await cur.fetchone() == (2,)
+
+        await eventually(both_heartbeated, 30, "both listeners heartbeated after the clock moved")
+        assert await sim_not_alive(), (
+            "its SIM is not alive (heartbeats without the modem), the plugged one is"
+        )
+        before = len(unplugged.sim.sent)
+        second = await queue_campaign(aconn, "second", recipients, bubbles=1)
+        others = len(recipients) - len(theirs)
+
+        async def others_sent() -> bool:
+            return await count_status(aconn, "second", "sent") == others
+
+        await eventually(others_sent, 60, "the plugged SIM sent its own recipients")
+        sweeps = plugged.service.stats.sweeps
+        await eventually(lambda: plugged.service.stats.sweeps > sweeps + 1, 30, "it swept again")
+        assert await count_status(aconn, "second", "queued") == len(theirs), (
+            "the unplugged SIM's recipients wait"
+        )
+
+        clock.advance(minutes=3)  # 6 minutes in all: longer than handover_after
+        plugged.service.wake("test: time passed")
+        await eventually(lambda: _all_sent(aconn, "second", second), 60, "campaign 'second' finished")
+        cur = await aconn.execute(
+            "select phone_number from recipient_sender_moves where kind = 'handover'"
+            " and from_sender_id = %s and to_sender_id = %s",
+            (unplugged.sender_id, plugged.sender_id),
+        )
+        assert {row[0] for row in await cur.fetchall()} == theirs, "each of its recipients moved, recorded"
+        assert unplugged.service.state != "stopped", "the listener ran (and heartbeated) all along"
+        assert len(unplugged.sim.sent) == before
 
 
 async def test_a_sim_at_its_hourly_limit_stops_and_claims_again_when_the_hour_rolls_over(
