@@ -3,13 +3,15 @@
 Prints the device path as the first line of stdout (point MODEM_PORT at it), then the SMS it
 "sent" as JSON lines (to stdout or --record FILE), until SIGINT or SIGTERM. The script (--script)
 can also play the network: a customer's reply (`after 3 sent reply +15557654321 STOP`), a delivery
-report; --status-reports reports on every part sent.
+report; --status-reports reports on every part sent. --imsi / --iccid / --sim-number give it a known
+SIM (a bank of simulators on one box then registers as the SIMs you chose).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import sys
 from pathlib import Path
@@ -28,6 +30,8 @@ from listener.modem.simulator import (
     parse_script,
     run_script,
 )
+from listener.modem.simulator.profiles import Profile
+from listener.modem.simulator.sim_card import SimCard, default_sim_card
 
 
 @app.command(
@@ -65,9 +69,20 @@ def simulate_modem(
     next_reference: Annotated[
         int, typer.Option(min=0, max=255, help="the +CMGS reference of the first part sent (it wraps at 256)")
     ] = 1,
+    imsi: Annotated[
+        str | None, typer.Option(help="the SIM's IMSI (6-15 digits); default: random on test network 001-01")
+    ] = None,
+    iccid: Annotated[
+        str | None, typer.Option(help="the SIM's ICCID (18-22 digits, as printed); default: random")
+    ] = None,
+    sim_number: Annotated[
+        str | None,
+        typer.Option(help="the number in the SIM's MSISDN record (+E.164, AT+CNUM); default: the model's"),
+    ] = None,
 ) -> None:
     if profile not in PROFILES:
         raise typer.BadParameter(f"choose one of {', '.join(PROFILES)}", param_hint="--profile")
+    card = _sim_card(profile, imsi, iccid, sim_number)
     steps: list[ScriptStep] = []
     if script is not None:
         try:
@@ -98,8 +113,26 @@ def simulate_modem(
             next_reference=next_reference,
             auto_status_reports=status_reports,
             status_report_delay=status_report_delay,
+            sim=card,
         )
         asyncio.run(_serve(sim, steps))
+
+
+def _sim_card(profile: Profile, imsi: str | None, iccid: str | None, number: str | None) -> SimCard:
+    """The SIM in the simulated modem: the model's default card with what the options say replaced,
+    so several simulators on one box can stand for a known bank of SIMs (e.g. to test `listener status`)."""
+    if imsi is not None and not re.fullmatch(r"[0-9]{6,15}", imsi):
+        raise typer.BadParameter(f"{imsi!r} is not an IMSI: 6 to 15 digits", param_hint="--imsi")
+    if iccid is not None and not re.fullmatch(r"[0-9]{18,22}", iccid):
+        raise typer.BadParameter(f"{iccid!r} is not an ICCID: 18 to 22 digits", param_hint="--iccid")
+    if number is not None and not re.fullmatch(r"\+[1-9][0-9]{6,14}", number):
+        raise typer.BadParameter(f"{number!r} is not a +E.164 number", param_hint="--sim-number")
+    card = default_sim_card(profile)
+    return SimCard(
+        imsi=imsi if imsi is not None else card.imsi,
+        iccid=iccid if iccid is not None else card.iccid,
+        own_number=number if number is not None else card.own_number,
+    )
 
 
 async def _serve(sim: ModemSimulator, steps: list[ScriptStep]) -> None:

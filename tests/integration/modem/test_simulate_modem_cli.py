@@ -126,3 +126,45 @@ async def test_a_scripted_reply_mid_campaign_and_reports_on_every_part(tmp_path:
             await modem.close()
     finally:
         assert await stop(process) == 0
+
+
+async def test_a_known_sim_is_what_the_driver_reads(tmp_path: Path) -> None:
+    """--imsi / --iccid / --sim-number: a bank of simulators on one box stands for SIMs you chose."""
+    process, device = await start(
+        "--link", str(tmp_path / "modem"), "--profile", "huawei",
+        "--imsi", "310260000000123", "--iccid", "8901260000000001239", "--sim-number", "+12095550123",
+    )  # fmt: skip
+    try:
+        modem = await Modem.open(ModemConfig(device, 115200, timeouts=TIMEOUTS))
+        try:
+            await modem.initialise()
+            identity = await modem.read_identity()
+        finally:
+            await modem.close()
+    finally:
+        assert await stop(process) == 0
+    assert (identity.imsi, identity.iccid, identity.own_number) == (
+        "310260000000123",
+        "8901260000000001239",
+        "+12095550123",
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "problem"),
+    [
+        ("--imsi", "31026000000012X", "is not an IMSI"),
+        ("--iccid", "8901", "is not an ICCID"),
+        ("--sim-number", "2095550123", "is not a +E.164 number"),
+    ],
+)
+async def test_a_bad_sim_option_is_refused_naming_it(option: str, value: str, problem: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "listener", "simulate-modem", option, value,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 20.0)
+    assert process.returncode == 2
+    assert not out
+    assert problem in err.decode()
+    assert option in err.decode()
