@@ -240,7 +240,8 @@ class MetricsServer:
                 self.wfile.write(answer.body)
 
             def log_message(self, format: str, *args: Any) -> None:
-                pass  # scrapes every few seconds would drown the log
+                # http.server writes each request to stderr; a scrape every few seconds belongs at debug.
+                log.debug("metrics_request", client=self.client_address[0], line=format % args)
 
         self._http = ThreadingHTTPServer((host, port), Handler)
         self._http.daemon_threads = True
