@@ -44,20 +44,25 @@ revoke all on table public.listener_status from public, anon, authenticated;
 grant select, insert, update, delete on table public.listener_status to service_role;
 
 -- ---------------------------------------------------------------------------------------------
--- issue 13: recipient window: pacing at the modem. Per campaign, the scheduled message whose first
--- bubble was claimed last and when. After a listener outage the queue holds many messages of one
--- campaign; the claim hands out the next recipient's first bubble only catch_up_gap after the previous
--- one (the rest of a started message is never held back).
+-- issue 13: recipient window: pacing at the modem. Per campaign and SIM (issue 14: senders.id), the
+-- scheduled message whose first bubble that SIM claimed last and when. After a listener outage its
+-- queue holds many messages of one campaign; the claim hands that SIM the next recipient's first
+-- bubble only catch_up_gap after the previous one (the rest of a started message is never held back).
+-- Per SIM, not per campaign: what must look human is each number's sending (what its recipients and
+-- its carrier see), and one SIM back from an outage must not hold the rest of the bank back. One SIM
+-- is claimed for by one listener, so the row a claim writes is not contended.
 -- ---------------------------------------------------------------------------------------------
 create table internal.campaign_claims (
-  campaign_key text primary key,
+  campaign_key text not null,
+  sender_id bigint not null,
   scheduled_message_id bigint not null,
-  claimed_at timestamptz not null
+  claimed_at timestamptz not null,
+  constraint campaign_claims_pkey primary key (campaign_key, sender_id)
 );
 
 comment on table internal.campaign_claims is
-  'Per campaign (coalesce(campaign_name, '''')): the latest claim of a message''s first bubble; the next '
-  'recipient of the campaign is claimable from claimed_at + send_window.catch_up_gap.';
+  'Per campaign (coalesce(campaign_name, '''')) and SIM: the latest claim of a message''s first bubble; that '
+  'SIM''s next recipient of the campaign is claimable from claimed_at + send_window.catch_up_gap.';
 revoke all on table internal.campaign_claims from public, anon, authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -160,7 +165,7 @@ begin
   select coalesce(array_agg(p.campaign_key), '{}'::text[]), coalesce(array_agg(p.scheduled_message_id), '{}'::bigint[])
     into paced_campaigns, paced_messages
     from internal.campaign_claims p
-   where p.claimed_at > moment - settings.catch_up_gap;
+   where p.sender_id = route.sender_id and p.claimed_at > moment - settings.catch_up_gap;
 
   -- issue 14: sticky SIM: the queues to look at, each walked in id order on its own route (index
   -- messages_route_idx): this SIM's, then (when it may take a new recipient) the bubbles not routed yet
@@ -287,9 +292,11 @@ begin
     returning target.* into claimed;
     if claimed.id is not null then
       perform internal.count_claim(route.sender_id, moment, new_recipient);  -- issue 14: per-SIM limits
-      if not pick.started then  -- issue 13: pacing at the modem: a new recipient of the campaign now
-        insert into internal.campaign_claims as p (campaign_key, scheduled_message_id, claimed_at)
-        values (pick.campaign, pick.scheduled_id, moment)
+      -- issue 13: pacing at the modem: this SIM has a new recipient of the campaign now (nothing to
+      -- remember when pacing is off).
+      if not pick.started and settings.catch_up_gap > interval '0' then
+        insert into internal.campaign_claims as p (campaign_key, sender_id, scheduled_message_id, claimed_at)
+        values (pick.campaign, route.sender_id, pick.scheduled_id, moment)
         on conflict on constraint campaign_claims_pkey do update
           set scheduled_message_id = excluded.scheduled_message_id, claimed_at = excluded.claimed_at;
       end if;

@@ -166,6 +166,11 @@ comment on column public.senders.auto_registered is
 alter table public.senders enable row level security;
 revoke all on table public.senders from public, anon, authenticated;
 grant select, insert, update, delete on table public.senders to service_role;
+
+-- The claim's pacing is kept per campaign and SIM (20261201000600_listener_api.sql): it goes with its SIM.
+alter table internal.campaign_claims
+  add constraint campaign_claims_sender_id_fkey foreign key (sender_id) references public.senders (id)
+    on delete cascade;
 revoke truncate, references, trigger on table public.senders from service_role;
 revoke all on sequence public.senders_id_seq from public, anon, authenticated;
 grant usage, select on sequence public.senders_id_seq to service_role;
