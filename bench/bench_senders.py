@@ -17,7 +17,11 @@ Each run: N claimer threads, each with its own connection, each playing 64/N of 
 claimer is a listener; with 1 claimer one connection serves all 64 SIMs), claim then mark sent, until
 the run's claims are done. Printed per run: claims per second (claim + mark sent, wall clock), p50 and
 p99 of the claim call alone, and ratios against the 1-claimer run of the same history size, and of the
-large history against the small one. Checked and printed: bubbles claimed twice, recipients served by
+large history against the small one. To tell work from waiting: the server CPU per claim (the claimer
+backends' user + system time from /proc, claim and mark together; on a local server only), and the
+share of samples (20 a second, pg_stat_activity) in which an active claimer waited for a lock. With
+more claimers than cores the CPU per claim stays flat and lock waits near zero while the latency
+grows with claimers / cores: the claims queue for the CPU, not for each other. Checked and printed: bubbles claimed twice, recipients served by
 two SIMs (every claimed or sent bubble, history included, per phone number), bubbles whose SIM is not
 their recipient's. Figures, not assertions; the pytest smoke test runs --quick.
 
@@ -30,6 +34,7 @@ their recipient's. Figures, not assertions; the pytest smoke test runs --quick.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import threading
@@ -50,7 +55,7 @@ from sms_common.localdb import throwaway_cluster
 SIMS = 64
 MESSAGES_PER_RECIPIENT = 5
 BUBBLES = 2
-CLAIMERS = (1, 4, 16, 64)
+CLAIMERS = (1, 2, 4, 16, 64)
 #: Untimed claims per claimer thread before the timed ones (plan caches, buffers).
 WARM_UP = 3
 
@@ -77,6 +82,10 @@ class Run:
     seconds: float
     p50_ms: float
     p99_ms: float
+    #: Server CPU (claimer backends, claim + mark sent) per claim; None when the server is not local.
+    cpu_ms: float | None
+    #: Share of an active claimer's samples spent waiting for a lock (Lock or LWLock).
+    lock_share: float
     claimed_twice: int
     two_sims: int
     off_route: int
@@ -194,6 +203,16 @@ def load_base(conn: Conn, size: Size, *, history: bool) -> int:
     return int(found[0]) if found else 0
 
 
+def backend_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU of a local server backend (fields 14 and 15 of /proc/PID/stat), or None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def claimer(
     url: str,
     workers: list[str],
@@ -202,9 +221,12 @@ def claimer(
     ids: list[int],
     errors: list[BaseException],
     barrier: threading.Barrier,
+    cpu: list[float | None],
 ) -> None:
     try:
         with psycopg.connect(url, autocommit=True) as conn:
+            pid_row = conn.execute("select pg_backend_pid()").fetchone()
+            pid = int(pid_row[0]) if pid_row else 0
             for k in range(WARM_UP):
                 worker = workers[k % len(workers)]
                 row = conn.execute("select id from public.claim_next_bubble(%s)", (worker,)).fetchone()
@@ -212,6 +234,7 @@ def claimer(
                     conn.execute("select public.mark_bubble_sent(%s, %s, 'w')", (row[0], worker))
                     ids.append(int(row[0]))
             barrier.wait(timeout=120)
+            cpu_before = backend_cpu_seconds(pid)
             done = 0
             turn = 0
             idle = 0
@@ -229,12 +252,14 @@ def claimer(
                 ids.append(int(row[0]))
                 conn.execute("select public.mark_bubble_sent(%s, %s, 'b')", (row[0], worker))
                 done += 1
+            cpu_after = backend_cpu_seconds(pid)
+            cpu.append(None if cpu_before is None or cpu_after is None else cpu_after - cpu_before)
     except BaseException as exc:  # reported to the main thread
         errors.append(exc)
 
 
 def run(url: str, claimers: int, claims: int, history: int, sample_waits: bool = False) -> Run:
-    """One run; `sample_waits` (--waits) samples pg_stat_activity's wait events meanwhile and prints them."""
+    """One run; pg_stat_activity's wait events are sampled meanwhile (lock share), printed with `sample_waits` (--waits)."""
     workers = [f"sim-{k:02d}" for k in range(SIMS)]
     groups = [workers[i::claimers] for i in range(claimers)]
     quota = -(-claims // claimers)
@@ -242,8 +267,11 @@ def run(url: str, claimers: int, claims: int, history: int, sample_waits: bool =
     claimed: list[list[int]] = [[] for _ in groups]
     errors: list[BaseException] = []
     barrier = threading.Barrier(claimers + 1)
+    cpu: list[float | None] = []
     threads = [
-        threading.Thread(target=claimer, args=(url, group, quota, timings[i], claimed[i], errors, barrier))
+        threading.Thread(
+            target=claimer, args=(url, group, quota, timings[i], claimed[i], errors, barrier, cpu)
+        )
         for i, group in enumerate(groups)
     ]
     for thread in threads:
@@ -251,25 +279,27 @@ def run(url: str, claimers: int, claims: int, history: int, sample_waits: bool =
     barrier.wait(timeout=120)
     started = time.perf_counter()
     waits: dict[str, int] = {}
-    if sample_waits:
-        with psycopg.connect(url, autocommit=True) as probe:
-            while any(thread.is_alive() for thread in threads):
-                for event, n in probe.execute(
-                    "select coalesce(wait_event_type || ':' || wait_event, 'cpu'), count(*) from pg_stat_activity"
-                    " where datname = current_database() and pid <> pg_backend_pid() and state = 'active' group by 1"
-                ).fetchall():
-                    waits[str(event)] = waits.get(str(event), 0) + int(n)
-                time.sleep(0.05)
+    with psycopg.connect(url, autocommit=True) as probe:
+        while any(thread.is_alive() for thread in threads):
+            for event, n in probe.execute(
+                "select coalesce(wait_event_type || ':' || wait_event, 'cpu'), count(*) from pg_stat_activity"
+                " where datname = current_database() and pid <> pg_backend_pid() and state = 'active' group by 1"
+            ).fetchall():
+                waits[str(event)] = waits.get(str(event), 0) + int(n)
+            time.sleep(0.05)
     for thread in threads:
         thread.join(timeout=600)
     seconds = time.perf_counter() - started
-    if waits:
+    sampled = sum(waits.values())
+    locked = sum(n for event, n in waits.items() if event.startswith(("Lock:", "LWLock:")))
+    if sample_waits and waits:
         top = sorted(waits.items(), key=lambda kv: -kv[1])[:6]
         print(f"  waits with {claimers} claimers: " + ", ".join(f"{k} {v}" for k, v in top), flush=True)
     if errors:
         raise SystemExit(f"bench: a claimer failed: {errors[0]!r}")
     every = sorted(t for group in timings for t in group)
     ids = [i for group in claimed for i in group]
+    cpu_total = None if not cpu or any(c is None for c in cpu) else sum(c for c in cpu if c is not None)
     with psycopg.connect(url, autocommit=True) as conn:
         two = conn.execute(
             """
@@ -291,6 +321,8 @@ def run(url: str, claimers: int, claims: int, history: int, sample_waits: bool =
         seconds=seconds,
         p50_ms=statistics.median(every) * 1000 if every else float("nan"),
         p99_ms=every[min(len(every) - 1, int(len(every) * 0.99))] * 1000 if every else float("nan"),
+        cpu_ms=cpu_total / len(every) * 1000 if cpu_total is not None and every else None,
+        lock_share=locked / sampled if sampled else 0.0,
         claimed_twice=len(ids) - len(set(ids)),
         two_sims=int(two[0]) if two else -1,
         off_route=int(off[0]) if off else -1,
@@ -371,18 +403,22 @@ def main(argv: list[str] | None = None) -> int:
     queued = size.recipients * MESSAGES_PER_RECIPIENT * BUBBLES
     print(
         f"claim_next_bubble with sticky routing: {SIMS} SIMs, {queued:,} queued bubbles for "
-        f"{size.recipients:,} recipients (9 in 10 already assigned), {claims:,} claims per run"
+        f"{size.recipients:,} recipients (9 in 10 already assigned), {claims:,} claims per run, "
+        f"{os.cpu_count()} cores"
     )
     print(
         f"  {'history (sent)':>15} {'claimers':>8} {'claims/s':>9} {'x 1 claimer':>11} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'claimed twice':>13} {'two SIMs':>8} {'off route':>9}"
+        f"{'p99 ms':>8} {'cpu ms/claim':>12} {'lock waits':>10} {'claimed twice':>13} {'two SIMs':>8} "
+        f"{'off route':>9}"
     )
     baseline: dict[int, Run] = {}
     for r in results:
         base_run = baseline.setdefault(r.history, r)
+        cpu = "n/a" if r.cpu_ms is None else f"{r.cpu_ms:.2f}"
         print(
             f"  {r.history:>15,} {r.claimers:>8} {r.per_second:>9.0f} {r.per_second / base_run.per_second:>10.2f}x "
-            f"{r.p50_ms:>8.3f} {r.p99_ms:>8.3f} {r.claimed_twice:>13} {r.two_sims:>8} {r.off_route:>9}"
+            f"{r.p50_ms:>8.3f} {r.p99_ms:>8.3f} {cpu:>12} {r.lock_share:>10.1%} "
+            f"{r.claimed_twice:>13} {r.two_sims:>8} {r.off_route:>9}"
         )
     small = [r for r in results if r.history == results[0].history]
     large = [r for r in results if r.history != results[0].history]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import faulthandler
 import signal
 import sys
 from dataclasses import dataclass
@@ -133,15 +134,26 @@ async def serve(settings: Settings, transport: Transport, config: ServiceConfig)
     )
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, service.request_stop, signal.Signals(signum).name)
+    loop.add_signal_handler(signal.SIGUSR1, dump_stacks)
     try:
         await service.run()
     finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
             loop.remove_signal_handler(signum)
         if metrics_server is not None:
             metrics_server.close()
         await modem.close()
     return 0
+
+
+def dump_stacks() -> None:
+    """`kill -USR1 <pid>`: every thread's stack and every asyncio task's, to stderr (the journal), for a
+    listener that does not do what it should (e.g. does not stop). Code locations only, no data."""
+    print(f"== SIGUSR1: {len(asyncio.all_tasks())} asyncio tasks", file=sys.stderr, flush=True)
+    for task in asyncio.all_tasks():
+        task.print_stack(limit=12, file=sys.stderr)
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    sys.stderr.flush()
 
 
 def service_config(

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -187,7 +188,17 @@ def test_the_simulator_and_listener_commands_run_as_written(db_url: str, link_di
                         time.sleep(0.2)  # polling a condition under a deadline
             assert beat is not None, "the listener never wrote its heartbeat"
             listener.send_signal(signal.SIGTERM)
-            _, stderr = listener.communicate(timeout=60)
+            try:
+                _, stderr = listener.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                listener.send_signal(signal.SIGUSR1)  # listener.run.dump_stacks: where it hangs
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    listener.communicate(timeout=3)
+                listener.kill()
+                _, rest = listener.communicate()
+                raise AssertionError(
+                    f"the listener did not stop within 60 s of SIGTERM:\n{rest[-20000:]}"
+                ) from None
             assert listener.returncode == 0, stderr
         finally:
             if listener.poll() is None:

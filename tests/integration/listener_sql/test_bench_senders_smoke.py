@@ -27,9 +27,10 @@ def test_bench_senders_quick_runs_and_finds_no_routing_violation() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = re.findall(
-        r"^\s+([\d,]+)\s+(1|4|16|64)\s+\d+\s+\d+\.\d\dx\s+\d+\.\d{3}\s+\d+\.\d{3}\s+0\s+0\s+0$",
+        r"^\s+([\d,]+)\s+(1|2|4|16|64)\s+\d+\s+\d+\.\d\dx\s+\d+\.\d{3}\s+\d+\.\d{3}\s+\d+\.\d\d\s+\d+\.\d%"
+        r"\s+0\s+0\s+0$",
         result.stdout,
         re.MULTILINE,
     )
-    assert [claimers for _, claimers in rows] == ["1", "4", "16", "64"] * 2, result.stdout
+    assert [claimers for _, claimers in rows] == ["1", "2", "4", "16", "64"] * 2, result.stdout
     assert "routing checks: all zero" in result.stdout, result.stdout
