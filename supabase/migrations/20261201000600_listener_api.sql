@@ -670,7 +670,10 @@ begin
            ) as started,
            sm.recipient_key,
            sm.id as scheduled_id,
-           coalesce(sm.campaign_name, '') as campaign
+           coalesce(sm.campaign_name, '') as campaign,
+           -- issue 14: the SIM whose pacing applies (pacing is per campaign and SIM): the asking one, else
+           -- the one the bubble is routed to; not routed yet: any SIM's (the earliest release counts)
+           coalesce(own, m.sender_id) as pacing_sim
       from public.messages m
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
@@ -707,7 +710,8 @@ begin
                 then greatest(r.due, p.claimed_at + settings.catch_up_gap)
                 else r.due end as due
       from ready r
-      left join internal.campaign_claims p on p.campaign_key = r.campaign
+      left join internal.campaign_claims p
+        on p.campaign_key = r.campaign and (p.sender_id = r.pacing_sim or r.pacing_sim is null)
   ),
   groups as (
     select g.recipient_key, g.started, min(g.due) as due from paced g group by g.recipient_key, g.started

@@ -2,11 +2,12 @@
 -- idle SIM does not hear "now" while only other SIMs have due work (it would poll with empty claims).
 -- Counted: its recipients' bubbles; new recipients' only when it may take them (room, no other alive SIM
 -- with more); at a message limit only replies, else the next period's start; another SIM's (unpinned)
--- recipients from the moment that SIM would be handed over; nothing for a SIM away or disabled. Without
+-- recipients from the moment that SIM would be handed over; its own pacing (per campaign and SIM), not
+-- another SIM's; nothing for a SIM away or disabled. Without
 -- an argument, or for a worker with no SIM yet: every SIM's bubbles, as before.
 begin;
 \ir _fixture.psql
-select plan(25);
+select plan(29);
 
 select pg_temp.register('w1', '310260000000001') as sim1 \gset
 select pg_temp.register('w2', '310260000000002') as sim2 \gset
@@ -79,6 +80,18 @@ select is(public.next_bubble_due_at(), pg_temp.pt('2025-11-05 15:01'), 'the glob
 
 update public.senders set status = 'away' where id = :sim1;
 select is(public.next_bubble_due_at('w1'), null, 'w1 marked away: null (nothing by time alone)');
+
+-- Pacing is per campaign and SIM: a SIM waits for its own catch-up gap, not for another SIM's.
+update public.senders set status = 'active' where id = :sim1;
+select pg_temp.register('w1', '310260000000001');
+select is(pg_temp.send('w1'), pg_temp.bubble(:p1, 1), 'w1 is back: it sends its pinned recipient''s message');
+select pg_temp.queue_in('+12095550911', 1, 'summer') as s1 \gset
+select pg_temp.queue_in('+12095550912', 1, 'summer') as s2 \gset
+update public.send_window set catch_up_gap = '4 minutes';  -- after the promotion (which paces too)
+select is(pg_temp.claim('w2'), pg_temp.bubble(:s1, 1), 'w2 takes a new recipient of campaign summer');
+select is(public.next_bubble_due_at('w2'), pg_temp.pt('2025-11-05 15:05'),
+  'w2: the next recipient of the campaign after its catch-up gap');
+select is(public.next_bubble_due_at('w1'), pg_temp.pt('2025-11-05 15:01'), 'w1 is not held back by w2''s pacing: now');
 
 select * from finish();
 rollback;
