@@ -27,6 +27,7 @@ their recipient's. Figures, not assertions; the pytest smoke test runs --quick.
 
     python bench/bench_senders.py                  # throwaway cluster; a few minutes
     python bench/bench_senders.py --quick          # seconds: 10,000 bubbles, 20,000 history
+    python bench/bench_senders.py --due-only       # only next_bubble_due_at: global vs per SIM
     python bench/bench_senders.py --db-url URL     # a migrated database on a server where we may
                                                    # create databases (it is filled; clones are dropped)
 """
@@ -329,6 +330,56 @@ def run(url: str, claimers: int, claims: int, history: int, sample_waits: bool =
     )
 
 
+@dataclass(frozen=True)
+class DueFigures:
+    """next_bubble_due_at on one base: median EXPLAIN ANALYZE execution time of each call shape."""
+
+    history: int
+    global_ms: float
+    per_sim_ms: float
+    unknown_ms: float
+    answers_agree: bool
+
+
+#: Timed EXPLAIN ANALYZE calls per shape (after one untimed call: plan caches, buffers).
+DUE_CALLS = 11
+
+
+def explain_ms(conn: Conn, query: str, args: tuple[Any, ...]) -> float:
+    """The execution time EXPLAIN ANALYZE reports for one statement, in milliseconds."""
+    row = conn.execute(sql.SQL("explain (analyze, format json) ") + sql.SQL(query), args).fetchone()
+    assert row is not None
+    return float(row[0][0]["Execution Time"])
+
+
+def next_due_figures(url: str, history: int) -> DueFigures:
+    """The global call, a SIM's call (every SIM unlimited: it may take new recipients and every queue
+    counts, the per-SIM worst case) and a worker with no senders row (falls back to the global answer)."""
+    shapes = {
+        "global": ("select public.next_bubble_due_at()", ()),
+        "per_sim": ("select public.next_bubble_due_at(%s)", ("sim-07",)),
+        "unknown": ("select public.next_bubble_due_at(%s)", ("no-such-worker",)),
+    }
+    times: dict[str, list[float]] = {name: [] for name in shapes}
+    with psycopg.connect(url, autocommit=True) as conn:
+        answers = {
+            name: (conn.execute(query, args).fetchone() or (None,))[0]
+            for name, (query, args) in shapes.items()
+        }
+        for _ in range(DUE_CALLS):
+            for name, (query, args) in shapes.items():
+                times[name].append(explain_ms(conn, query, args))
+    # Every SIM has due bubbles of its own here: all three answers are "now" (one statement apart).
+    agree = all(answer is not None for answer in answers.values())
+    return DueFigures(
+        history,
+        statistics.median(times["global"]),
+        statistics.median(times["per_sim"]),
+        statistics.median(times["unknown"]),
+        agree,
+    )
+
+
 def with_db(url: str, name: str) -> str:
     return conninfo.make_conninfo(url, dbname=name)
 
@@ -365,11 +416,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--waits", action="store_true", help="print what the claimers wait for during each run"
     )
+    parser.add_argument(
+        "--due-only", action="store_true", help="only the next_bubble_due_at figures (no claim runs)"
+    )
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
     claims = args.claims or size.claims
 
     results: list[Run] = []
+    due_figures: list[DueFigures] = []
     with server(args.db_url) as url:
         base = conninfo.conninfo_to_dict(url)["dbname"]
         assert isinstance(base, str)
@@ -387,7 +442,8 @@ def main(argv: list[str] | None = None) -> int:
                     clones.append(target)
                     with psycopg.connect(with_db(url, target), autocommit=True) as conn:
                         sent = load_base(conn, size, history=history)
-                    for claimers in CLAIMERS:
+                    due_figures.append(next_due_figures(with_db(url, target), sent))
+                    for claimers in () if args.due_only else CLAIMERS:
                         name = f"{target}_{claimers}"
                         clone(admin, target, name)
                         clones.append(name)
@@ -420,15 +476,23 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.p50_ms:>8.3f} {r.p99_ms:>8.3f} {cpu:>12} {r.lock_share:>10.1%} "
             f"{r.claimed_twice:>13} {r.two_sims:>8} {r.off_route:>9}"
         )
-    small = [r for r in results if r.history == results[0].history]
+    small = [r for r in results if r.history == results[0].history] if results else []
     large = [r for r in results if r.history != results[0].history]
     for s, g in zip(small, large, strict=True):
         print(
             f"  large / small history, {s.claimers:>2} claimers: p50 {g.p50_ms / s.p50_ms:.2f}x, "
             f"p99 {g.p99_ms / s.p99_ms:.2f}x, claims/s {g.per_second / s.per_second:.2f}x"
         )
+    print(f"next_bubble_due_at on the same queue (EXPLAIN ANALYZE execution time, median of {DUE_CALLS}):")
+    for d in due_figures:
+        print(
+            f"  history {d.history:>9,}: global {d.global_ms:.1f} ms, per SIM {d.per_sim_ms:.1f} ms "
+            f"({d.per_sim_ms / d.global_ms:.2f}x), worker without a SIM {d.unknown_ms:.1f} ms"
+            f"{'' if d.answers_agree else ' (AN ANSWER WAS NULL)'}"
+        )
     print(f"  (loading and measuring took {load_seconds:.1f} s)")
     bad = sum(r.claimed_twice + r.two_sims + r.off_route for r in results)
+    bad += sum(not d.answers_agree for d in due_figures)
     print(f"  routing checks: {'all zero' if bad == 0 else f'{bad} VIOLATIONS'}")
     return 0 if bad == 0 else 1
 

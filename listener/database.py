@@ -337,9 +337,11 @@ class ListenerDatabase:
             SenderStatus.from_row(row) for row in _present(await self.transport.rows("sender_status", {}))
         ]
 
-    async def next_due(self) -> datetime | None:
-        """next_bubble_due_at: when the next queued bubble may be claimed (None: nothing queued)."""
-        return _opt_datetime(await self.transport.value("next_bubble_due_at", {}))
+    async def next_due(self, worker_id: str) -> datetime | None:
+        """next_bubble_due_at(worker_id): when this worker's SIM could next claim a bubble (None: nothing
+        by time alone). Per SIM (issue 14): other SIMs' due work does not count, so an idle SIM in a bank
+        sleeps instead of polling with empty claims."""
+        return _opt_datetime(await self.transport.value("next_bubble_due_at", {"worker_id": worker_id}))
 
     async def promote(self) -> PromotionResult:
         """process_scheduled_messages_safe: the fallback promotion when pg_cron does not run it."""

@@ -117,6 +117,8 @@ class ServiceStats:
     unknown: int = 0
     released: int = 0
     sweeps: int = 0
+    #: Claims that found nothing (each sweep ends with one); an idle SIM should make few.
+    empty_claims: int = 0
     wakeups: int = 0
     promotions: int = 0
     recovered_at_start: int = 0
@@ -259,7 +261,9 @@ class ListenerService:
                 await self._drain()
                 if self.is_stopping() or self.config.once:
                     break
-                due = await self._db("next_bubble_due_at", self.database.next_due)
+                due = await self._db(
+                    "next_bubble_due_at", lambda: self.database.next_due(self.config.worker_id)
+                )
             except _Stopping:
                 break
             except ConnectorAuthError:
@@ -285,6 +289,7 @@ class ListenerService:
             await self._receive(before_claim=True)  # what the modem heard is stored before the claim
             bubble = await self._db("claim_next_bubble", self._claim)
             if bubble is None:
+                self.stats.empty_claims += 1
                 return
             self.stats.claimed += 1
             if self.receiver is None:

@@ -250,7 +250,9 @@ class InMemoryTransport:
             )
         return len(stale)
 
-    def _fn_next_bubble_due_at(self) -> datetime | None:
+    def _fn_next_bubble_due_at(self, worker_id: str | None = None) -> datetime | None:
+        # The in-memory claim has no per-SIM routing (any worker may claim any bubble), so the answer is
+        # the same for every worker_id, as for a worker with no senders row in the real database.
         waiting = [r for r in self.messages.values() if r.status is MessageStatus.QUEUED]
         if not waiting:
             return None

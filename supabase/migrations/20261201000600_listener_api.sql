@@ -589,8 +589,16 @@ grant execute on function public.recover_stale_claims(text) to service_role;
 -- retry times, each recipient's effective window and the claim pacing (issue 13); null when no queued
 -- bubble can become claimable by time alone
 -- (none queued, or all wait for an earlier bubble). The listener sleeps until then.
+-- issue 14: per SIM. With the worker_id of a SIM (a senders row), only what that worker could claim
+-- counts: its recipients' bubbles; new recipients' (and, once their SIM is handed over, other SIMs'
+-- unpinned recipients') only when it may take new recipients; at a message limit only replies. What
+-- holds a bubble back moves its moment: a limit until its period rolls over, another SIM's recipient
+-- until that SIM would be handed over; a SIM away or disabled: null. Without a worker_id, or for a
+-- worker with no senders row yet (its first claim registers it), every SIM's bubbles count. The SIM's
+-- rules are internal.sender_room and internal.sender_handovers (20261201000970_senders.sql, created
+-- after this function: PL/pgSQL resolves them when it runs).
 -- ---------------------------------------------------------------------------------------------
-create function public.next_bubble_due_at()
+create function public.next_bubble_due_at(worker_id text default null)
 returns timestamptz
 language plpgsql
 stable
@@ -599,20 +607,60 @@ set search_path = ''
 as $$
 declare
   moment constant timestamptz := pg_catalog.statement_timestamp();
+  worker constant text := nullif(pg_catalog.btrim(coalesce(next_bubble_due_at.worker_id, '')), '');
   settings public.send_window;
   earliest timestamptz;
   reply_due timestamptz;
+  -- issue 14: per SIM (null: every SIM's bubbles count)
+  own bigint;
+  own_status text;
+  room record;
+  own_hold timestamptz;   -- its recipients' campaign bubbles: not before (null: not at all)
+  new_hold timestamptz;   -- new and handed-over recipients' campaign bubbles: not before (null: not at all)
+  peers bigint[];         -- the other SIMs, and when each would be handed over
+  peer_handover timestamptz[];
+  lanes bigint[];         -- the routes (messages.sender_id; 0 = not routed yet) that may hold such bubbles
 begin
   settings := internal.settings();
-  -- issue 12: queued replies are claimable at any hour (least() below ignores a null).
-  select min(greatest(coalesce(m.next_attempt_at, moment), moment)) into reply_due
+  if worker is not null then
+    select s.id, s.status into own, own_status from public.senders s where s.worker_id = worker;
+    if own is not null and own_status <> 'active' then
+      return null;  -- away or disabled: it claims nothing, whatever the time
+    end if;
+  end if;
+  if own is not null then
+    select * into room from internal.sender_room(own, moment);
+    own_hold := case when room.at_limit then room.messages_free_at else moment end;
+    -- Another alive SIM with more room gets the new recipients; no room: when the limit rolls over (never
+    -- for a limit of 0).
+    new_hold := case when not room.most_room then null
+                     when room.new_left is null or room.new_left > 0 then own_hold
+                     when room.new_free_at is not null and own_hold is not null
+                       then greatest(own_hold, room.new_free_at) end;
+    select array_agg(h.sender_id), array_agg(h.handover_at) into peers, peer_handover
+      from internal.sender_handovers() h
+     where h.sender_id <> own;
+    lanes := case when new_hold is null then array[own]
+                  else array[own, 0::bigint] || coalesce(peers, '{}'::bigint[]) end;
+  end if;
+  -- issue 12: queued replies are claimable at any hour (least() below ignores a null). issue 14: per SIM,
+  -- from the customer's SIM (or any, for a number no SIM has texted), under no limit; another SIM's
+  -- customer once that SIM is handed over (never a pinned one).
+  select min(greatest(coalesce(m.next_attempt_at, moment), moment, h.held)) into reply_due
     from public.messages m
-   where m.status = 'queued' and m.scheduled_message_id is null and m.reply_kind is not null;
+    left join lateral (select a.sender_id, a.pinned from public.recipient_senders a
+                        where own is not null and a.phone_number = m.phone_number) a on true
+   cross join lateral (
+         select case when own is null or a.sender_id is null or a.sender_id = own then moment
+                     when not a.pinned then peer_handover[pg_catalog.array_position(peers, a.sender_id)] end as held
+        ) h
+   where m.status = 'queued' and m.scheduled_message_id is null and m.reply_kind is not null
+     and h.held is not null;
   -- issue 13: recipient window: the earliest due bubble per recipient key (and started or not), moved
   -- to that key's next opening when its window is closed then (a started message's rest may use the
   -- grace); a first bubble waits for its campaign's pacing (catch_up_gap after the previous recipient).
   with ready as (
-    select greatest(coalesce(m.next_attempt_at, moment), moment) as due,
+    select greatest(coalesce(m.next_attempt_at, moment), moment, h.held) as due,
            exists (
              select 1 from public.messages earlier
               where earlier.scheduled_message_id = m.scheduled_message_id
@@ -622,11 +670,27 @@ begin
            ) as started,
            sm.recipient_key,
            sm.id as scheduled_id,
-           coalesce(sm.campaign_name, '') as campaign
+           coalesce(sm.campaign_name, '') as campaign,
+           -- issue 14: the SIM whose pacing applies (pacing is per campaign and SIM): the asking one, else
+           -- the one the bubble is routed to; not routed yet: any SIM's (the earliest release counts)
+           coalesce(own, m.sender_id) as pacing_sim
       from public.messages m
       join public.scheduled_messages sm
         on sm.id = m.scheduled_message_id and sm.status = 'queued' and sm.promotions = m.promotion
+      -- issue 14: per SIM: the recipient's SIM, and from when this SIM may claim their bubble.
+      left join lateral (select a.sender_id, a.pinned from public.recipient_senders a
+                          where own is not null and a.phone_number = m.phone_number) a on true
+     cross join lateral (
+           select case when own is null then moment
+                       when a.sender_id = own then own_hold
+                       when a.sender_id is null then new_hold
+                       when a.pinned or new_hold is null then null
+                       else greatest(new_hold, peer_handover[pg_catalog.array_position(peers, a.sender_id)]) end
+                    as held
+          ) h
      where m.status = 'queued'
+       and (lanes is null or coalesce(m.sender_id, 0) = any (lanes))
+       and h.held is not null
        -- Re-check (invariant b): never hand out a bubble of a campaign row that was cancelled.
        and not exists (select 1 from public.campaign_messages c
                         where c.id = sm.campaign_message_id and c.status = 'cancelled')
@@ -646,7 +710,8 @@ begin
                 then greatest(r.due, p.claimed_at + settings.catch_up_gap)
                 else r.due end as due
       from ready r
-      left join internal.campaign_claims p on p.campaign_key = r.campaign
+      left join internal.campaign_claims p
+        on p.campaign_key = r.campaign and (p.sender_id = r.pacing_sim or r.pacing_sim is null)
   ),
   groups as (
     select g.recipient_key, g.started, min(g.due) as due from paced g group by g.recipient_key, g.started
@@ -660,11 +725,13 @@ begin
 end;
 $$;
 
-comment on function public.next_bubble_due_at() is
+comment on function public.next_bubble_due_at(text) is
   'The earliest moment a queued bubble becomes claimable (retry times, each recipient''s effective window and '
-  'the campaign pacing counted); null when none can by time alone.';
-revoke all on function public.next_bubble_due_at() from public, anon, authenticated;
-grant execute on function public.next_bubble_due_at() to service_role;
+  'the campaign pacing counted); null when none can by time alone. With a worker_id: only what that worker''s '
+  'SIM could claim (its recipients, new ones when it has room, handed-over ones; limits and handovers move the '
+  'moment); without one, or for a worker with no SIM yet: every SIM''s bubbles.';
+revoke all on function public.next_bubble_due_at(text) from public, anon, authenticated;
+grant execute on function public.next_bubble_due_at(text) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- record_listener_heartbeat: upsert this listener's status row, on the database clock.

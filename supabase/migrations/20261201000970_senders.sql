@@ -277,8 +277,10 @@ comment on table internal.sender_counters is
 
 revoke all on table internal.sender_counters from public, anon, authenticated, service_role;
 
--- The calendar periods (business time zone) that contain `moment`.
-create function internal.sender_periods(moment timestamptz, out hour_start timestamptz, out day date, out month date)
+-- The calendar periods (business time zone) that contain `moment`, and when the next of each starts (the
+-- moment a limit of that period rolls over; next_bubble_due_at wakes a SIM at its limit then).
+create function internal.sender_periods(moment timestamptz, out hour_start timestamptz, out day date, out month date,
+                                        out next_hour timestamptz, out next_day timestamptz, out next_month timestamptz)
 language plpgsql
 stable
 set search_path = ''
@@ -293,6 +295,9 @@ begin
   hour_start := pg_catalog.date_trunc('hour', v_local) at time zone v_zone;
   day := v_local::date;
   month := pg_catalog.date_trunc('month', v_local)::date;
+  next_hour := hour_start + interval '1 hour';
+  next_day := (day + 1)::timestamp at time zone v_zone;
+  next_month := (month + interval '1 month')::timestamp at time zone v_zone;
 end
 $$;
 
@@ -655,36 +660,74 @@ begin
 end
 $$;
 
--- What the claiming worker's SIM may take now (one row): sender_id null = nothing (disabled, away, or at
--- a message limit with no reply waiting); can_take_new = it may start a new recipient (it has room, and
--- no other alive SIM has more); handover_from = the SIMs whose waiting recipients may be taken over.
-create function internal.claim_route(worker_id text, moment timestamptz)
-returns table (sender_id bigint, can_take_new boolean, at_limit boolean, handover_from bigint[])
+-- When each SIM's waiting recipients may be handed over to other SIMs: at once when disabled, else
+-- handover_after after it went away (status away) or was last seen (heartbeat, registration, claim). A SIM
+-- is handed over while handover_at <= now (sender_usage.handover says the same for people). Read by the
+-- claim (sender_room) and by next_bubble_due_at (the moment another SIM's recipients would come free).
+create function internal.sender_handovers()
+returns table (sender_id bigint, handover_at timestamptz)
 language plpgsql
-volatile
+stable
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_settings public.sender_settings;
+begin
+  v_settings := internal.sender_settings();
+  return query
+  select s.id,
+         case when s.status = 'disabled' then '-infinity'::timestamptz
+              else case when s.status = 'away' then s.status_changed_at
+                        else coalesce(greatest(s.last_seen_at, c.last_claim_at), s.created_at) end
+                   + v_settings.handover_after end
+    from public.senders s
+    left join internal.sender_counters c on c.sender_id = s.id;
+end
+$$;
+
+-- What one SIM's limits leave it at `moment` (read-only; the rules of sender_usage, for one row: this runs
+-- on every claim). The one place the claim (claim_route) and next_bubble_due_at read them:
+--   at_limit          a message limit (per_hour, per_day) is reached: only reply bubbles go
+--   messages_free_at  when at_limit: when the limits reached roll over (calendar periods of sender_periods;
+--                     null: a limit of 0, never)
+--   new_left          recipients it may still start (null = no limit)
+--   new_free_at       when new_left = 0: when the new-recipient limits reached roll over (null: never)
+--   most_room         no other alive SIM that may still send has more room for new recipients (unlimited
+--                     counts as more than any number; ties go to whoever claims first)
+--   can_take_new      it may start a new recipient now: not at_limit, room left, most_room
+--   handover_from     the other SIMs handed over now (sender_handovers): their unpinned recipients may move
+create function internal.sender_room(sender_id bigint, moment timestamptz)
+returns table (at_limit boolean, messages_free_at timestamptz, new_left integer, new_free_at timestamptz,
+               most_room boolean, can_take_new boolean, handover_from bigint[])
+language plpgsql
+stable
 set search_path = ''
 as $$
 #variable_conflict use_column
 declare
   v_sender public.senders;
-  v_settings public.sender_settings;
   v_own record;
   v_best_other integer;
   v_room integer;
 begin
-  v_sender := internal.worker_sender($1);
-  if v_sender.status is distinct from 'active' then
-    return;  -- away or disabled: it claims nothing (sender_status says why)
+  select * into v_sender from public.senders s where s.id = $1;
+  if not found then
+    raise exception 'sender_room: no senders row %', coalesce($1::text, 'null') using errcode = 'P0002';
   end if;
-  v_settings := internal.sender_settings();
-  -- Its own usage (the rules of sender_usage, for one row: this runs on every claim).
   select case when coalesce(v_sender.per_hour, v_sender.per_day) is not null
               then greatest(least(v_sender.per_hour - k.sent_this_hour, v_sender.per_day - k.sent_today), 0) end
            as messages_left,
          case when coalesce(v_sender.new_recipients_per_day, v_sender.new_recipients_per_month) is not null
               then greatest(least(v_sender.new_recipients_per_day - k.new_today,
                                   v_sender.new_recipients_per_month - k.new_this_month), 0) end
-           as new_left
+           as new_left,
+         -- greatest() skips nulls: the later rollover of the limits that are reached.
+         greatest(case when v_sender.per_hour - k.sent_this_hour <= 0 then p.next_hour end,
+                  case when v_sender.per_day - k.sent_today <= 0 then p.next_day end) as messages_free_at,
+         greatest(case when v_sender.new_recipients_per_day - k.new_today <= 0 then p.next_day end,
+                  case when v_sender.new_recipients_per_month - k.new_this_month <= 0 then p.next_month end)
+           as new_free_at
     into v_own
     from internal.sender_periods($2) p
     left join internal.sender_counters c on c.sender_id = v_sender.id
@@ -695,30 +738,58 @@ begin
             case when c.month = p.month then c.new_this_month else 0 end as new_this_month
    ) k;
   at_limit := v_own.messages_left is not null and v_own.messages_left <= 0;
-  if at_limit and not exists (select 1 from public.messages m
-                               where m.status = 'queued' and m.scheduled_message_id is null) then
-    return;  -- only reply bubbles pass the message limits, and none is waiting
-  end if;
+  -- A limit of 0 never rolls over into room.
+  messages_free_at := case when at_limit and coalesce(v_sender.per_hour, 1) > 0 and coalesce(v_sender.per_day, 1) > 0
+                           then v_own.messages_free_at end;
+  new_left := v_own.new_left;
+  new_free_at := case when new_left = 0 and coalesce(v_sender.new_recipients_per_day, 1) > 0
+                           and coalesce(v_sender.new_recipients_per_month, 1) > 0
+                      then v_own.new_free_at end;
   -- Room for new recipients: unlimited (null) counts as more than any number, so an unlimited SIM need
   -- not look at the others; a limited one compares with every other alive SIM that may still send.
-  v_room := coalesce(v_own.new_left, 2147483647);
-  if v_own.new_left is not null then
+  v_room := coalesce(new_left, 2147483647);
+  if new_left is not null then
     select max(coalesce(u.new_left, 2147483647)) into v_best_other
       from internal.sender_usage($2) u
      where u.sender_id <> v_sender.id and u.alive and coalesce(u.messages_left, 1) > 0;
   end if;
+  most_room := v_room >= coalesce(v_best_other, 0);
+  can_take_new := not at_limit and v_room > 0 and most_room;
+  select coalesce(array_agg(h.sender_id), '{}'::bigint[]) into handover_from
+    from internal.sender_handovers() h
+   where h.sender_id <> v_sender.id and h.handover_at <= $2;
+  return next;
+end
+$$;
+
+-- What the claiming worker's SIM may take now (one row): sender_id null = nothing (disabled, away, or at
+-- a message limit with no reply waiting); can_take_new = it may start a new recipient (it has room, and
+-- no other alive SIM has more); handover_from = the SIMs whose waiting recipients may be taken over.
+-- Volatile only because worker_sender registers a worker on its first claim; the rules are sender_room's.
+create function internal.claim_route(worker_id text, moment timestamptz)
+returns table (sender_id bigint, can_take_new boolean, at_limit boolean, handover_from bigint[])
+language plpgsql
+volatile
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_sender public.senders;
+  v_room record;
+begin
+  v_sender := internal.worker_sender($1);
+  if v_sender.status is distinct from 'active' then
+    return;  -- away or disabled: it claims nothing (sender_status says why)
+  end if;
+  select * into v_room from internal.sender_room(v_sender.id, $2);
+  at_limit := v_room.at_limit;
+  if at_limit and not exists (select 1 from public.messages m
+                               where m.status = 'queued' and m.scheduled_message_id is null) then
+    return;  -- only reply bubbles pass the message limits, and none is waiting
+  end if;
   sender_id := v_sender.id;
-  can_take_new := not at_limit and v_room > 0 and v_room >= coalesce(v_best_other, 0);
-  -- The SIMs handed over (sender_usage.handover, without its per-SIM usage): disabled, or away / not seen
-  -- for longer than handover_after.
-  select coalesce(array_agg(s.id), '{}'::bigint[]) into handover_from
-    from public.senders s
-    left join internal.sender_counters c on c.sender_id = s.id
-   where s.id <> v_sender.id
-     and (s.status = 'disabled'
-          or case when s.status = 'away' then s.status_changed_at
-                  else coalesce(greatest(s.last_seen_at, c.last_claim_at), s.created_at) end
-             <= $2 - v_settings.handover_after);
+  can_take_new := v_room.can_take_new;
+  handover_from := v_room.handover_from;
   return next;
 end
 $$;
@@ -1207,6 +1278,8 @@ revoke all on function internal.reroute_new(text, bigint) from public, anon, aut
 revoke all on function internal.reroute_all(text, bigint) from public, anon, authenticated, service_role;
 revoke all on function internal.worker_sender(text) from public, anon, authenticated, service_role;
 revoke all on function internal.claim_route(text, timestamptz) from public, anon, authenticated, service_role;
+revoke all on function internal.sender_handovers() from public, anon, authenticated, service_role;
+revoke all on function internal.sender_room(bigint, timestamptz) from public, anon, authenticated, service_role;
 revoke all on function internal.take_recipient(text, bigint, bigint, timestamptz, bigint, text)
   from public, anon, authenticated, service_role;
 revoke all on function internal.assign_recipient_if_new(text, text, text) from public, anon, authenticated, service_role;

@@ -1,6 +1,7 @@
 """Smoke test of bench/bench_senders.py --quick, so the bench cannot rot: it runs, prints a row per
-(history, claimers) run and finds no routing violation. The speed figures are not asserted (they live
-in bench/ and docs/sql-listener-api.md).
+(history, claimers) run, finds no routing violation, and prints the next_bubble_due_at figures (global,
+per SIM) of both history sizes. The speed figures are not asserted (they live in bench/ and
+docs/sql-listener-api.md).
 
 The bench starts its own throwaway cluster with the real clock instead of using the session's: the
 session cluster runs under libfaketime re-reading its spec file on every clock read, and with 64
@@ -33,4 +34,11 @@ def test_bench_senders_quick_runs_and_finds_no_routing_violation() -> None:
         re.MULTILINE,
     )
     assert [claimers for _, claimers in rows] == ["1", "2", "4", "16", "64"] * 2, result.stdout
+    due = re.findall(
+        r"^\s+history\s+[\d,]+: global \d+\.\d ms, per SIM \d+\.\d ms \(\d+\.\d\dx\), "
+        r"worker without a SIM \d+\.\d ms$",
+        result.stdout,
+        re.MULTILINE,
+    )
+    assert len(due) == 2, f"next_bubble_due_at figures for both history sizes:\n{result.stdout}"
     assert "routing checks: all zero" in result.stdout, result.stdout

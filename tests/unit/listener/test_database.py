@@ -69,7 +69,7 @@ async def test_each_call_names_its_function_and_arguments_and_never_at() -> None
     await db.mark_unknown(7, "w", "no answer")
     await db.release(7, "w")
     assert await db.recover("w") == 2
-    assert await db.next_due() == datetime(2025, 11, 5, 22, 31, tzinfo=UTC)
+    assert await db.next_due("w") == datetime(2025, 11, 5, 22, 31, tzinfo=UTC)
     status = await db.heartbeat("w", {"connected": True}, None)
     assert status.queue_depth == 3
     assert (await db.promote()).processed_count == 4
@@ -79,6 +79,9 @@ async def test_each_call_names_its_function_and_arguments_and_never_at() -> None
     assert transport.calls[2] == (
         "mark_bubble_failed",
         {"message_id": 7, "worker_id": "w", "error": "+CMS ERROR: 42", "permanent": False},
+    )
+    assert transport.calls[6] == ("next_bubble_due_at", {"worker_id": "w"}), (
+        "per SIM: the worker's own answer"
     )
     assert "started_at" not in transport.calls[7][1], "left to the database when not known yet"
 

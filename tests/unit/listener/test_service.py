@@ -192,6 +192,19 @@ async def test_an_outage_while_recording_is_ridden_out_and_the_sms_is_recorded_o
     assert modem.sent == [(PHONE, "recorded after the outage")]
 
 
+async def test_the_loop_asks_when_its_own_sim_is_due_and_counts_empty_claims() -> None:
+    db = InMemoryTransport()
+    async with running(db, ScriptedModem(), worker_id="modem-7") as service:
+        await until(lambda: "next_bubble_due_at" in db.functions_called())
+        await until(lambda: service.stats.empty_claims >= 1)
+    asked = [args for function, args in db.calls if function == "next_bubble_due_at"]
+    assert asked
+    assert all(args == {"worker_id": "modem-7"} for args in asked), "per SIM: its own worker id"
+    assert 1 <= service.stats.empty_claims <= service.stats.sweeps, (
+        "nothing queued: a sweep ends empty-handed"
+    )
+
+
 async def test_a_lost_claim_answer_is_recovered_before_the_next_claim() -> None:
     db = InMemoryTransport()
     async with running(db, ScriptedModem()) as service:
