@@ -66,6 +66,8 @@ COUNTERS = {
     "unknown": "Bubbles that may have been sent (a person decides).",
     "released": "Bubbles handed back because nothing left the modem.",
 }
+#: Exported as `sms_listener_claims_empty_total`: a SIM that keeps claiming nothing is polling in vain.
+EMPTY_CLAIMS_HELP = "Claims that found nothing this SIM may send now (each sweep ends with one)."
 
 
 class _StatsCollector(Collector):
@@ -79,10 +81,13 @@ class _StatsCollector(Collector):
         for name, help_text in COUNTERS.items():
             value = getattr(service.stats, name) if service is not None else 0
             yield CounterMetricFamily(f"sms_listener_bubbles_{name}", help_text, value=value)
+        empty = service.stats.empty_claims if service is not None else 0
+        yield CounterMetricFamily("sms_listener_claims_empty", EMPTY_CLAIMS_HELP, value=empty)
 
     def describe(self) -> Iterable[CounterMetricFamily]:
         for name, help_text in COUNTERS.items():
             yield CounterMetricFamily(f"sms_listener_bubbles_{name}", help_text)
+        yield CounterMetricFamily("sms_listener_claims_empty", EMPTY_CLAIMS_HELP)
 
 
 class ListenerMetrics(ServiceHooks):

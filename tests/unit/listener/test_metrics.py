@@ -110,6 +110,9 @@ async def test_counters_histograms_and_gauges_after_sends() -> None:
         assert value(metrics, "sms_listener_bubbles_claimed_total") == service.stats.claimed == 4
         assert value(metrics, "sms_listener_send_seconds_count") == 4
         assert value(metrics, "sms_listener_claim_seconds_count") >= 5  # four bubbles, then "nothing"
+        empty = value(metrics, "sms_listener_claims_empty_total")
+        assert empty == service.stats.empty_claims >= 1
+        assert value(metrics, "sms_listener_claim_seconds_count") == 4 + empty
         assert value(metrics, "sms_listener_claim_seconds_bucket", le="+Inf") == value(
             metrics, "sms_listener_claim_seconds_count"
         )
