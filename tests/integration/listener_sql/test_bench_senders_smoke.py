@@ -41,4 +41,13 @@ def test_bench_senders_quick_runs_and_finds_no_routing_violation() -> None:
         re.MULTILINE,
     )
     assert len(due) == 2, f"next_bubble_due_at figures for both history sizes:\n{result.stdout}"
+    paced = re.findall(
+        r"^\s+history\s+[\d,]+: \d+ claims/s, p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms, cpu \d+\.\d\d ms/claim, "
+        r"lock waits \d+\.\d%$",
+        result.stdout,
+        re.MULTILINE,
+    )
+    assert len(paced) == 2, (
+        f"the paced run (64 listeners at a steady rate) for both history sizes:\n{result.stdout}"
+    )
     assert "routing checks: all zero" in result.stdout, result.stdout
