@@ -368,7 +368,7 @@ as $$
 begin
   return query
   select s.id, s.status, u.alive, u.seen_at, u.away_since,
-         s.status = 'disabled' or u.away_since <= $1 - cfg.handover_after,
+         h.handover_at <= $1,  -- the one rule of internal.sender_handovers
          u.sent_this_hour, u.sent_today, u.new_today, u.new_this_month,
          -- least/greatest skip nulls: a limit that is off does not count, both off = null (no limit).
          case when coalesce(s.per_hour, s.per_day) is not null
@@ -399,6 +399,7 @@ begin
    cross join public.send_window w
    cross join internal.sender_settings() cfg
    cross join internal.sender_periods($1) p
+    join internal.sender_handovers() h on h.sender_id = s.id
     left join internal.sender_counters c on c.sender_id = s.id
    cross join lateral (
      select greatest(s.last_seen_at, c.last_claim_at) as seen_at,
@@ -410,8 +411,7 @@ begin
    cross join lateral (
      select s.status = 'active' and coalesce(k.seen_at >= $1 - cfg.alive_after, false) as alive,
             k.seen_at,
-            case when s.status = 'away' then s.status_changed_at
-                 else coalesce(k.seen_at, s.created_at) end as away_since,
+            h.away_since,
             coalesce(k.sent_this_hour, 0) as sent_this_hour, coalesce(k.sent_today, 0) as sent_today,
             coalesce(k.new_today, 0) as new_today, coalesce(k.new_this_month, 0) as new_this_month
    ) u
@@ -662,10 +662,11 @@ $$;
 
 -- When each SIM's waiting recipients may be handed over to other SIMs: at once when disabled, else
 -- handover_after after it went away (status away) or was last seen (heartbeat, registration, claim). A SIM
--- is handed over while handover_at <= now (sender_usage.handover says the same for people). Read by the
--- claim (sender_room) and by next_bubble_due_at (the moment another SIM's recipients would come free).
+-- is handed over while handover_at <= now. The one copy of the rule: read by sender_usage (for people and
+-- take_recipient), by the claim (claim_route) and by next_bubble_due_at (the moment another SIM's
+-- recipients would come free).
 create function internal.sender_handovers()
-returns table (sender_id bigint, handover_at timestamptz)
+returns table (sender_id bigint, away_since timestamptz, handover_at timestamptz)
 language plpgsql
 stable
 set search_path = ''
@@ -676,13 +677,15 @@ declare
 begin
   v_settings := internal.sender_settings();
   return query
-  select s.id,
+  select s.id, a.away_since,
          case when s.status = 'disabled' then '-infinity'::timestamptz
-              else case when s.status = 'away' then s.status_changed_at
-                        else coalesce(greatest(s.last_seen_at, c.last_claim_at), s.created_at) end
-                   + v_settings.handover_after end
+              else a.away_since + v_settings.handover_after end
     from public.senders s
-    left join internal.sender_counters c on c.sender_id = s.id;
+    left join internal.sender_counters c on c.sender_id = s.id
+   cross join lateral (
+     select case when s.status = 'away' then s.status_changed_at
+                 else coalesce(greatest(s.last_seen_at, c.last_claim_at), s.created_at) end as away_since
+   ) a;
 end
 $$;
 
