@@ -232,11 +232,7 @@ class ListenerService:
                 background.append(asyncio.create_task(self._receive_loop(self.receiver), name="inbound"))
             await self._main_loop()
         finally:
-            for task in background:
-                task.cancel()
-            for task in background:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await self._stop_tasks(background)
             if self.receiver is not None:
                 # A direct delivery (+CMT/+CDS) taken off the queue exists nowhere else: one last try.
                 with contextlib.suppress(TimeoutError):
@@ -497,8 +493,7 @@ class ListenerService:
             self._log.error("wake_source_stopped", error=redact_text(str(exc)))
 
     async def _heartbeat_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.heartbeat_interval)
+        while not await self._sleep_unless_stopped(self.config.heartbeat_interval):
             try:
                 await self._send_heartbeat()
             except (ConnectorError, _Stopping) as exc:
@@ -529,7 +524,7 @@ class ListenerService:
     async def _promotion_loop(self) -> None:
         """Fallback for projects without pg_cron: promote due messages once a minute ourselves.
         process_scheduled_messages_safe() locks what it promotes, so several listeners are harmless."""
-        while True:
+        while not self.is_stopping():
             try:
                 if not await self.database.promotion_job_active():
                     result = await self.database.promote()
@@ -543,9 +538,33 @@ class ListenerService:
                         self._log.debug("promotion_checked", skipped=result.skipped_reason)
             except ConnectorError as exc:
                 self._log.warning("promotion_call_failed", error=redact_text(str(exc)))
-            await asyncio.sleep(self.config.promotion_interval)
+            await self._sleep_unless_stopped(self.config.promotion_interval)
 
     # -- helpers -------------------------------------------------------------------------------
+
+    async def _stop_tasks(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Cancel the background loops and wait for them. A cancellation can be lost (Python 3.11's
+        asyncio.wait_for returns the result when it arrives together with the cancel, e.g. the pool's
+        one connection handed over at that moment), so each loop also ends on the stop event, and a
+        loop still running after a moment is cancelled again. Our own cancellation is never swallowed."""
+        pending = set(tasks)
+        for attempt in range(1, 4):
+            for task in pending:
+                task.cancel()
+            if not pending:
+                break
+            _, pending = await asyncio.wait(pending, timeout=2.0)
+            if pending:
+                self._log.warning(
+                    "background_task_not_stopping",
+                    tasks=sorted(t.get_name() for t in pending),
+                    attempt=attempt,
+                )
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                self._log.error(
+                    "background_task_failed", task=task.get_name(), error=redact_text(str(task.exception()))
+                )
 
     async def _sleep_unless_stopped(self, seconds: float) -> bool:
         """Sleep; return True early if a stop was requested meanwhile."""

@@ -158,7 +158,10 @@ begin
   -- issue 13: recipient window: the recipient keys open now, and those where a started message may
   -- finish (grace); the campaigns whose previous recipient was claimed less than catch_up_gap ago.
   open_keys := internal.open_keys(moment);
-  grace_keys := internal.grace_keys(moment, settings.bubble_grace);
+  -- The grace only matters for a key that is not open; with every key open (the middle of the day) it is
+  -- not computed (about 0.35 ms of a claim). A key created meanwhile only makes the count larger.
+  grace_keys := case when cardinality(open_keys) < (select count(*) from internal.recipient_keys)
+                     then internal.grace_keys(moment, settings.bubble_grace) else '{}'::integer[] end;
   if cardinality(open_keys) = 0 and cardinality(grace_keys) = 0 then
     return;
   end if;
