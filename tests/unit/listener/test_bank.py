@@ -4,8 +4,7 @@ gets its own row), with SIM_NUMBER or the SIM's own number; a refusal never stop
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,10 +14,11 @@ import pytest
 from listener.bank import SenderRegistrar, effective_number
 from listener.database import ListenerDatabase
 from listener.modem.identity import SimIdentity
-from listener.service import ListenerService, ServiceConfig
+from listener.service import ListenerService
 from listener.testing import InMemoryTransport
 from listener.wake import PollOnlyWakeSource
 from sms_common.statuses import MessageStatus
+from tests.unit.listener.kit import config, started, until
 from tests.unit.listener.scripted_modem import ScriptedModem
 
 PHONE = "+12095550100"
@@ -40,21 +40,6 @@ class IdentifiedModem(ScriptedModem):
         self.connects += 1
 
 
-def config(**overrides: Any) -> ServiceConfig:
-    values: dict[str, Any] = {
-        "worker_id": "unit",
-        "poll_interval": 0.05,
-        "heartbeat_interval": 3600.0,
-        "bubble_pause": 0.0,
-        "recipient_pause": 0.0,
-        "promotion_interval": 3600.0,
-        "max_backoff": 0.05,
-        "min_wait": 0.01,
-    }
-    values.update(overrides)
-    return ServiceConfig(**values)
-
-
 @asynccontextmanager
 async def running(
     transport: InMemoryTransport, modem: IdentifiedModem, *, sim_number: str | None = None
@@ -63,22 +48,8 @@ async def running(
     service = ListenerService(database, PollOnlyWakeSource(), modem, config())
     registrar = SenderRegistrar(database, modem, "unit", sim_number=sim_number)
     service.hooks = registrar
-    task = asyncio.create_task(service.run())
-    try:
+    async with started(service):
         yield service, registrar
-    finally:
-        service.request_stop("test over")
-        await asyncio.wait_for(task, 10)
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    async def poll() -> None:
-        while True:  # a condition with a deadline (the outer wait_for)
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), within)
 
 
 async def test_the_sim_is_registered_before_the_first_claim_and_only_once_per_connection() -> None:

@@ -6,8 +6,7 @@ STOP stops the second one."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,10 +15,11 @@ from typing import Any
 from listener.database import ListenerDatabase
 from listener.modem.receiving import ReceptionStarted
 from listener.modem.simulator.pdus import build_deliver, build_status_report
-from listener.service import ListenerService, ServiceConfig
+from listener.service import ListenerService
 from listener.testing import InMemoryTransport
 from listener.wake import PollOnlyWakeSource
 from sms_common.statuses import MessageStatus
+from tests.unit.listener.kit import config, started, until
 from tests.unit.listener.scripted_modem import ScriptedModem
 
 PHONE = "+12095550100"
@@ -45,22 +45,8 @@ class OrderedTransport(InMemoryTransport):
             self.order.append(("db", function))
 
 
-def config(**overrides: Any) -> ServiceConfig:
-    values: dict[str, Any] = {
-        "worker_id": "unit",
-        "poll_interval": 0.05,
-        "heartbeat_interval": 3600.0,
-        "bubble_pause": 0.0,
-        "recipient_pause": 0.0,
-        "promotion_interval": 3600.0,
-        "max_backoff": 0.05,
-        "min_wait": 0.01,
-        "inbound_sweep_interval": 3600.0,
-        "stale_parts_interval": 3600.0,
-        "inbound_retry_interval": 0.05,
-    }
-    values.update(overrides)
-    return ServiceConfig(**values)
+#: The receiving intervals out of the way unless a test overrides them.
+INBOUND = {"inbound_sweep_interval": 3600.0, "stale_parts_interval": 3600.0, "inbound_retry_interval": 0.05}
 
 
 def setup() -> tuple[OrderedTransport, ScriptedModem]:
@@ -72,23 +58,11 @@ def setup() -> tuple[OrderedTransport, ScriptedModem]:
 async def running(
     transport: InMemoryTransport, modem: ScriptedModem, **overrides: Any
 ) -> AsyncIterator[ListenerService]:
-    service = ListenerService(ListenerDatabase(transport), PollOnlyWakeSource(), modem, config(**overrides))
-    task = asyncio.create_task(service.run())
-    try:
+    service = ListenerService(
+        ListenerDatabase(transport), PollOnlyWakeSource(), modem, config(**{**INBOUND, **overrides})
+    )
+    async with started(service):
         yield service
-    finally:
-        service.request_stop("test over")
-        await asyncio.wait_for(task, 10)
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    async def poll() -> None:
-        while True:  # a condition with a deadline (the outer wait_for)
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), within)
 
 
 def steps(modem: ScriptedModem) -> list[tuple[str, object]]:

@@ -11,7 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +25,7 @@ from listener.service import ListenerService, ServiceConfig
 from listener.testing import InMemoryTransport
 from listener.wake import PollOnlyWakeSource
 from sms_common.statuses import MessageStatus
+from tests.unit.listener.kit import config, started, until
 from tests.unit.listener.scripted_modem import FakeHealth, ScriptedModem
 
 PHONE = "+12095550100"
@@ -37,45 +38,23 @@ class SignalModem(ScriptedModem):
         return FakeHealth({"connected": self.connected, "signal": 17, "signal_dbm": -79, "last_error": None})
 
 
-def config(**overrides: Any) -> ServiceConfig:
-    values: dict[str, Any] = {
-        "worker_id": "metrics-unit",
-        "poll_interval": 0.05,
-        "heartbeat_interval": 0.05,
-        "bubble_pause": 0.0,
-        "recipient_pause": 0.0,
-        "promotion_interval": 3600.0,
-        "max_backoff": 0.05,
-        "min_wait": 0.01,
-    }
-    values.update(overrides)
-    return ServiceConfig(**values)
+def metrics_config(**overrides: Any) -> ServiceConfig:
+    """Heartbeats every 50 ms: the gauges and /healthz follow them."""
+    return config(**{"worker_id": "metrics-unit", "heartbeat_interval": 0.05, **overrides})
 
 
 @asynccontextmanager
 async def running(
     transport: InMemoryTransport, modem: ScriptedModem, **overrides: Any
 ) -> AsyncIterator[tuple[ListenerService, ListenerMetrics]]:
-    service = ListenerService(ListenerDatabase(transport), PollOnlyWakeSource(), modem, config(**overrides))
+    service = ListenerService(
+        ListenerDatabase(transport), PollOnlyWakeSource(), modem, metrics_config(**overrides)
+    )
     metrics = ListenerMetrics()
     metrics.attach(service)
     service.hooks = metrics
-    task = asyncio.create_task(service.run())
-    try:
+    async with started(service):
         yield service, metrics
-    finally:
-        service.request_stop("test over")
-        await asyncio.wait_for(task, 10)
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    async def poll() -> None:
-        while True:  # a condition with a deadline (the outer wait_for)
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), within)
 
 
 def value(metrics: ListenerMetrics, name: str, **labels: str) -> float:
@@ -167,7 +146,7 @@ async def test_health_and_metrics_over_http_from_start_to_stop() -> None:
     db = InMemoryTransport()
     db.queue(PHONE, "hello")
     modem = SignalModem()
-    service = ListenerService(ListenerDatabase(db), PollOnlyWakeSource(), modem, config())
+    service = ListenerService(ListenerDatabase(db), PollOnlyWakeSource(), modem, metrics_config())
     metrics = ListenerMetrics()
     metrics.attach(service)
     service.hooks = metrics
@@ -213,7 +192,7 @@ async def test_health_and_metrics_over_http_from_start_to_stop() -> None:
 
 async def test_health_is_503_when_the_event_loop_does_not_answer() -> None:
     db = InMemoryTransport()
-    service = ListenerService(ListenerDatabase(db), PollOnlyWakeSource(), SignalModem(), config())
+    service = ListenerService(ListenerDatabase(db), PollOnlyWakeSource(), SignalModem(), metrics_config())
     metrics = ListenerMetrics()
     metrics.attach(service)
     service.hooks = metrics

@@ -4,7 +4,7 @@ what it records for each outcome and each error family, a stop mid-send, and a d
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,28 +21,14 @@ from listener.modem.errors import (
     SendOutcomeUnknownError,
     TransientSendError,
 )
-from listener.service import ListenerService, ServiceConfig
+from listener.service import ListenerService
 from listener.testing import InMemoryTransport
 from listener.wake import PollOnlyWakeSource
 from sms_common.statuses import MessageStatus
+from tests.unit.listener.kit import config, started, until
 from tests.unit.listener.scripted_modem import ScriptedModem
 
 PHONE = "+12095550100"
-
-
-def config(**overrides: Any) -> ServiceConfig:
-    values: dict[str, Any] = {
-        "worker_id": "unit",
-        "poll_interval": 0.05,
-        "heartbeat_interval": 3600.0,
-        "bubble_pause": 0.0,
-        "recipient_pause": 0.0,
-        "promotion_interval": 3600.0,
-        "max_backoff": 0.05,
-        "min_wait": 0.01,
-    }
-    values.update(overrides)
-    return ServiceConfig(**values)
 
 
 @asynccontextmanager
@@ -50,22 +36,8 @@ async def running(
     transport: InMemoryTransport, modem: ScriptedModem, **overrides: Any
 ) -> AsyncIterator[ListenerService]:
     service = ListenerService(ListenerDatabase(transport), PollOnlyWakeSource(), modem, config(**overrides))
-    task = asyncio.create_task(service.run())
-    try:
+    async with started(service):
         yield service
-    finally:
-        service.request_stop("test over")
-        await asyncio.wait_for(task, 10)
-
-
-async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
-    async def poll() -> None:
-        while True:  # a condition with a deadline (the outer wait_for)
-            if condition():
-                return
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), within)
 
 
 async def test_a_sent_bubble_is_marked_sent_with_the_modems_reference() -> None:
